@@ -1,0 +1,179 @@
+// Static file server for the built app (`dist/`), on 127.0.0.1.
+
+import * as http from 'node:http';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface StaticOptions {
+  /** default 4000, 0 = free */
+  port?: number;
+  /** directory to serve, e.g. 'dist' */
+  root: string;
+  /** when set, served as /config.json instead of the file */
+  config?: Record<string, unknown>;
+  /** extra response headers on every response */
+  headers?: Record<string, string>;
+}
+
+export interface StaticServer {
+  /** `http://127.0.0.1:${port}/` */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.webmanifest': 'application/manifest+json; charset=utf-8',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export async function startStatic(opts: StaticOptions): Promise<StaticServer> {
+  const root = path.resolve(opts.root);
+  const extraHeaders = opts.headers ?? {};
+  const configBody = opts.config ? JSON.stringify(opts.config, null, 2) : undefined;
+
+  function finish(
+    res: http.ServerResponse,
+    status: number,
+    headers: Record<string, string | number>,
+    body?: string,
+  ): void {
+    res.statusCode = status;
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(extraHeaders)) res.setHeader(name, value);
+    res.end(body);
+  }
+
+  function notFound(res: http.ServerResponse): void {
+    finish(res, 404, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, 'Not found\n');
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      finish(res, 405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }, 'Method not allowed\n');
+      return;
+    }
+    const rawPath = (req.url ?? '/').split(/[?#]/)[0] || '/';
+    let urlPath: string;
+    try {
+      urlPath = decodeURIComponent(rawPath);
+    } catch {
+      finish(res, 400, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Bad request\n');
+      return;
+    }
+    if (urlPath.includes('\0')) {
+      finish(res, 400, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Bad request\n');
+      return;
+    }
+    if (urlPath.endsWith('/')) urlPath += 'index.html';
+
+    if (configBody !== undefined && urlPath === '/config.json') {
+      finish(
+        res,
+        200,
+        {
+          'Content-Type': TYPES['.json'] ?? 'application/json',
+          'Content-Length': Buffer.byteLength(configBody),
+          'Cache-Control': 'no-store',
+        },
+        req.method === 'HEAD' ? undefined : configBody,
+      );
+      return;
+    }
+
+    // Resolve under root and refuse anything that escapes it (../, absolute paths, encoded slashes).
+    const filePath = path.resolve(root, `.${path.posix.normalize(urlPath)}`);
+    if (filePath !== root && !filePath.startsWith(root + path.sep)) {
+      notFound(res);
+      return;
+    }
+    let size: number;
+    try {
+      const info = await stat(filePath);
+      if (!info.isFile()) {
+        notFound(res);
+        return;
+      }
+      size = info.size;
+    } catch {
+      notFound(res);
+      return;
+    }
+
+    const ext = path.extname(filePath).toLowerCase();
+    const base = path.basename(filePath);
+    const headers: Record<string, string | number> = {
+      'Content-Type': TYPES[ext] ?? 'application/octet-stream',
+      'Content-Length': size,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control':
+        base === 'index.html' || base === 'config.json'
+          ? 'no-store'
+          : rawPath.startsWith('/assets/')
+            ? 'public, max-age=31536000, immutable'
+            : 'no-cache',
+    };
+    if (req.method === 'HEAD') {
+      finish(res, 200, headers);
+      return;
+    }
+    res.statusCode = 200;
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(extraHeaders)) res.setHeader(name, value);
+    const stream = createReadStream(filePath);
+    stream.on('error', (err) => {
+      console.error('[demo-static] read error:', err);
+      res.destroy(err);
+    });
+    stream.pipe(res);
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      console.error('[demo-static] error:', err);
+      if (!res.headersSent) finish(res, 500, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Server error\n');
+      else res.end();
+    });
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 4000, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}

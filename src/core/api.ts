@@ -1,0 +1,67 @@
+/**
+ * The one authorized fetch: every API call goes through it. Attaches the token (Bearer, or DPoP
+ * when the session is DPoP-bound), and on 401 invalid_token refreshes once and retries once
+ * (RFC 6750 §3.1).
+ */
+import { isDPoPNonceError, protectedResourceRequest, WWWAuthenticateChallengeError } from 'oauth4webapi';
+import { AppError, clip } from './errors';
+import { DEFAULT_MAX_BYTES, readCapped, requestOptions, type Net } from './http';
+import type { Tokens } from './tokens';
+
+function isInvalidToken(err: unknown): boolean {
+  if (!(err instanceof WWWAuthenticateChallengeError)) return false;
+  // A 401 whose challenge names no error (or whose header CORS hid) is treated like invalid_token:
+  // it costs at most one refresh, and a stale token is the likely cause.
+  return err.status === 401 && err.cause.every((c) => !c.parameters.error || c.parameters.error === 'invalid_token');
+}
+
+async function send(net: Net, tokens: Tokens, url: URL, signal?: AbortSignal): Promise<Response> {
+  const token = await tokens.accessToken();
+  const request = () =>
+    protectedResourceRequest(token, 'GET', url, new Headers({ accept: 'application/json' }), null, {
+      ...requestOptions(net, 'api', signal),
+      DPoP: tokens.dpop,
+    });
+  try {
+    return await request();
+  } catch (err) {
+    if (tokens.dpop && isDPoPNonceError(err)) return request();
+    throw err;
+  }
+}
+
+export async function callApi(net: Net, tokens: Tokens, url: URL, signal?: AbortSignal): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await send(net, tokens, url, signal);
+  } catch (err) {
+    if (!isInvalidToken(err)) throw wrap(err, url);
+    await tokens.refresh();
+    try {
+      res = await send(net, tokens, url, signal);
+    } catch (again) {
+      throw wrap(again, url);
+    }
+  }
+  if (!res.ok) {
+    throw new AppError('http', `The API answered with an error (HTTP ${res.status}).`, { details: `API ${url.origin}${url.pathname}: HTTP ${res.status}` });
+  }
+  const text = await readCapped(res, net.maxBytes ?? DEFAULT_MAX_BYTES, `API ${url.origin}${url.pathname}`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    return clip(text, 500);
+  }
+}
+
+function wrap(err: unknown, url: URL): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof WWWAuthenticateChallengeError) {
+    const error = err.cause[0]?.parameters.error;
+    return new AppError('http', `The API refused the request (HTTP ${err.status}${error ? `, ${clip(error, 40)}` : ''}).`, {
+      cause: err,
+      details: `API ${url.origin}${url.pathname}: HTTP ${err.status}`,
+    });
+  }
+  return new AppError('bad_response', 'The API call failed.', { cause: err, details: `API ${url.origin}${url.pathname}` });
+}

@@ -1,0 +1,186 @@
+/**
+ * RFC 8628 Device Authorization Grant: ask for a code (§3.1–3.2), then poll the token endpoint
+ * (§3.4–3.5). The polling rules are a pure function (`afterPoll`) so every branch is testable
+ * without a network, and the loop only sleeps on the injected clock.
+ */
+import {
+  deviceAuthorizationRequest,
+  deviceCodeGrantRequest,
+  None,
+  processDeviceAuthorizationResponse,
+  processDeviceCodeResponse,
+  ResponseBodyError,
+  type AuthorizationServer,
+  type Client,
+  type DPoPHandle,
+  type TokenEndpointResponse,
+} from 'oauth4webapi';
+import { isAllowedUrl, type Config } from './config';
+import { AppError, clip } from './errors';
+import { requestOptions, toAppError, type Net } from './http';
+import { withDPoPNonceRetry } from './dpop';
+
+export interface DeviceCode {
+  device_code: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete?: string;
+  /** Epoch ms after which the code is dead (RFC 8628 §3.2 expires_in, counted from arrival). */
+  expires_at: number;
+  /** Polling interval in ms (RFC 8628 §3.2 interval, default 5 s). */
+  interval: number;
+}
+
+export interface FlowContext {
+  net: Net;
+  as: AuthorizationServer;
+  client: Client;
+  config: Pick<Config, 'scope' | 'audience' | 'resource'>;
+  dpop?: DPoPHandle;
+  /** [0, 1); injected so backoff jitter is deterministic in tests. */
+  random?: () => number;
+}
+
+export const DEFAULT_INTERVAL_MS = 5_000; // RFC 8628 §3.2
+export const SLOW_DOWN_MS = 5_000; // RFC 8628 §3.5
+export const BACKOFF_CAP_MS = 60_000;
+/** RFC 8628 §6.1 expects short codes; anything longer than this is not meant for a person. */
+export const MAX_USER_CODE_LENGTH = 32;
+
+function checkUri(name: string, value: string | undefined): void {
+  if (value === undefined) return;
+  let ok = false;
+  try {
+    ok = isAllowedUrl(new URL(value));
+  } catch {
+    // not a URL at all
+  }
+  if (!ok) {
+    throw new AppError('insecure_uri', 'The sign-in server gave an address that is not a safe web address, so it is not shown.', {
+      details: `device authorization endpoint: ${name} "${clip(value, 80)}" is not an https: URL`,
+    });
+  }
+}
+
+/** RFC 8628 §3.1–3.2. */
+export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal): Promise<DeviceCode> {
+  const { net, as, client, config } = ctx;
+  const params = new URLSearchParams({ scope: config.scope });
+  if (config.audience) params.set('audience', config.audience);
+  if (config.resource) params.set('resource', config.resource);
+  let res;
+  try {
+    const response = await deviceAuthorizationRequest(as, client, None(), params, requestOptions(net, 'device_authorization', signal));
+    res = await processDeviceAuthorizationResponse(as, client, response);
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    throw toAppError(err, 'device_authorization', net, config.scope);
+  }
+  checkUri('verification_uri', res.verification_uri);
+  checkUri('verification_uri_complete', res.verification_uri_complete);
+  // The code is shown as text only; still, a person cannot type a paragraph or invisible characters.
+  if (res.user_code.length > MAX_USER_CODE_LENGTH || /[\u0000-\u001f\u007f]/.test(res.user_code)) {
+    throw new AppError('bad_response', 'The sign-in server sent a code that cannot be shown.', {
+      details: `device authorization endpoint: user_code is ${res.user_code.length} characters or has control characters`,
+    });
+  }
+  return {
+    device_code: res.device_code,
+    user_code: res.user_code,
+    verification_uri: res.verification_uri,
+    verification_uri_complete: res.verification_uri_complete,
+    expires_at: net.clock.now() + res.expires_in * 1000,
+    interval: res.interval ? res.interval * 1000 : DEFAULT_INTERVAL_MS,
+  };
+}
+
+export type PollOutcome =
+  | { kind: 'pending' }
+  | { kind: 'slow_down' }
+  | { kind: 'transient'; error: AppError; retryAfterMs?: number };
+
+export interface PollState {
+  interval: number;
+  /** Transient failures in a row. */
+  failures: number;
+}
+
+/**
+ * The wait before the next poll, counted from when the previous answer arrived.
+ * - authorization_pending: the interval.
+ * - slow_down: interval += 5 s, kept for all later polls (RFC 8628 §3.5).
+ * - network error, timeout, 5xx, 429: exponential backoff with jitter, capped, never shorter than the
+ *   interval or the server's Retry-After (RFC 8628 §3.5 "SHOULD use exponential backoff").
+ */
+export function afterPoll(state: PollState, outcome: PollOutcome, random: () => number = Math.random): PollState & { wait: number } {
+  switch (outcome.kind) {
+    case 'pending':
+      return { interval: state.interval, failures: 0, wait: state.interval };
+    case 'slow_down': {
+      const interval = state.interval + SLOW_DOWN_MS;
+      return { interval, failures: 0, wait: interval };
+    }
+    case 'transient': {
+      const failures = state.failures + 1;
+      const backoff = Math.min(BACKOFF_CAP_MS, state.interval * 2 ** failures);
+      const jittered = backoff * (1 + 0.2 * random());
+      const wait = Math.max(state.interval, outcome.retryAfterMs ?? 0, Math.round(jittered));
+      return { interval: state.interval, failures, wait };
+    }
+  }
+}
+
+export interface PollHooks {
+  /** Each transient failure, with the wait before the next try. */
+  onRetry?(error: AppError, wait: number): void;
+}
+
+/** What a failed poll means for the loop; errors that end it are thrown. */
+function pollOutcome(err: unknown, net: Net): PollOutcome {
+  if (err instanceof ResponseBodyError && err.error === 'authorization_pending') return { kind: 'pending' };
+  if (err instanceof ResponseBodyError && err.error === 'slow_down') return { kind: 'slow_down' };
+  const error = toAppError(err, 'token', net);
+  if (error.transient) return { kind: 'transient', error, retryAfterMs: error.retryAfterMs };
+  throw error;
+}
+
+function expired(): AppError {
+  return new AppError('expired_token', 'The code expired before anyone used it.');
+}
+
+/**
+ * Polls until tokens arrive. Rejects with AppError `access_denied`, `expired_token` (also when the
+ * deadline passes without an answer; the caller then asks for a new code), or a fatal error.
+ */
+export async function pollForTokens(
+  ctx: FlowContext,
+  code: DeviceCode,
+  signal?: AbortSignal,
+  hooks: PollHooks = {},
+): Promise<TokenEndpointResponse> {
+  const { net, as, client } = ctx;
+  const clock = net.clock;
+  let state: PollState & { wait: number } = { interval: code.interval, failures: 0, wait: code.interval };
+  for (;;) {
+    // RFC 8628 §3.5: the first poll waits a full interval too.
+    const remaining = code.expires_at - clock.now();
+    if (remaining <= 0) throw expired();
+    if (state.wait >= remaining) {
+      await clock.sleep(remaining, signal);
+      throw expired();
+    }
+    await clock.sleep(state.wait, signal);
+
+    let outcome: PollOutcome;
+    try {
+      const send = () => deviceCodeGrantRequest(as, client, None(), code.device_code, { ...requestOptions(net, 'token', signal), DPoP: ctx.dpop });
+      return await withDPoPNonceRetry(ctx.dpop, send, (res) => processDeviceCodeResponse(as, client, res));
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      outcome = pollOutcome(err, net);
+    }
+    state = afterPoll(state, outcome, ctx.random);
+    if (outcome.kind === 'transient') hooks.onRetry?.(outcome.error, state.wait);
+    state = afterPoll(state, outcome, ctx.random);
+  }
+}

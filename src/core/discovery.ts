@@ -1,0 +1,39 @@
+/**
+ * Authorization server metadata: OpenID Connect Discovery first, then RFC 8414. oauth4webapi checks
+ * that the document's issuer equals the configured one (RFC 8414 §3.3, OIDC Discovery §4.3).
+ */
+import { discoveryRequest, processDiscoveryResponse, type AuthorizationServer } from 'oauth4webapi';
+import { AppError } from './errors';
+import { requestOptions, toAppError, type Net } from './http';
+
+export async function discover(net: Net, issuer: URL, signal?: AbortSignal): Promise<AuthorizationServer> {
+  let as: AuthorizationServer | undefined;
+  let firstError: AppError | undefined;
+  for (const algorithm of ['oidc', 'oauth2'] as const) {
+    try {
+      const res = await discoveryRequest(issuer, { ...requestOptions(net, 'discovery', signal), algorithm });
+      as = await processDiscoveryResponse(issuer, res);
+      break;
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      const error = toAppError(err, 'discovery', net);
+      // Only "no such document" is a reason to try the RFC 8414 location; everything else is final.
+      if (error.code !== 'bad_response') throw error;
+      firstError ??= error;
+    }
+  }
+  if (!as) throw firstError!;
+  if (!as.device_authorization_endpoint) {
+    throw new AppError(
+      'no_device_endpoint',
+      'This identity provider does not offer sign-in with a code (the device authorization grant). Enable it in the identity provider.',
+      { details: `${issuer.href}: no device_authorization_endpoint in the metadata` },
+    );
+  }
+  if (!as.token_endpoint) {
+    throw new AppError('bad_response', 'The sign-in server sent an answer this screen cannot use.', {
+      details: `${issuer.href}: no token_endpoint in the metadata`,
+    });
+  }
+  return as;
+}

@@ -1,0 +1,57 @@
+/**
+ * One error type for the whole app: a stable `code` tools and tests can rely on, a sentence for the
+ * person at the screen (`message`), and an optional `details` line for the operator. Nothing here
+ * may carry a token: callers pass endpoint names and IdP error codes, never request bodies.
+ */
+export type ErrorCode =
+  | 'config' // runtime config missing or invalid
+  | 'cors' // the IdP or API refused this app's origin
+  | 'network' // no connection
+  | 'timeout' // the server did not answer in time
+  | 'http' // a 5xx/429 or another unexpected status
+  | 'bad_response' // not JSON, wrong types, missing fields, too large
+  | 'issuer_mismatch' // discovery document names another issuer
+  | 'no_device_endpoint' // the IdP does not offer the device grant
+  | 'insecure_uri' // an IdP-sent URL that is neither https nor loopback http
+  | 'access_denied' // the person declined
+  | 'expired_token' // the device code expired
+  | 'invalid_client'
+  | 'unauthorized_client'
+  | 'invalid_scope'
+  | 'invalid_grant' // refresh token revoked or expired
+  | 'oauth' // any other OAuth error response
+  | 'session_ended'; // signed in, but can no longer stay so
+
+/** Errors worth trying again by themselves: the network or the server may recover. */
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['network', 'timeout', 'http']);
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: string;
+  /** For `http`: the server's Retry-After, in ms. */
+  readonly retryAfterMs?: number;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: string; retryAfterMs?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = options.details;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  get transient(): boolean {
+    return TRANSIENT.has(this.code);
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+/** Text from a server, shown as text only and never longer than this. */
+export function clip(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

@@ -1,0 +1,274 @@
+/**
+ * The one door to the network. Every request gets a timeout, a size cap on the answer, a diagnosis
+ * when the browser hides the cause (CORS vs. offline), and provider quirks normalised before
+ * oauth4webapi sees the body. Protocol code passes `requestOptions(...)` to oauth4webapi's request
+ * functions and `toAppError` turns whatever they throw into an AppError.
+ */
+import {
+  allowInsecureRequests,
+  customFetch,
+  OperationProcessingError,
+  ResponseBodyError,
+  WWWAuthenticateChallengeError,
+} from 'oauth4webapi';
+import type { Clock } from './clock';
+import { isAllowedUrl } from './config';
+import { AppError, clip, type ErrorCode } from './errors';
+import { normaliseDeviceAuthorization, normaliseToken, normaliseTokenStatus, type JsonObject } from './quirks';
+
+export type Endpoint = 'discovery' | 'device_authorization' | 'token' | 'revocation' | 'userinfo' | 'api';
+
+export interface Net {
+  fetch: typeof fetch;
+  clock: Clock;
+  /** This app's origin, named in CORS diagnoses. */
+  appOrigin: string;
+  client_id: string;
+  timeoutMs?: number;
+  maxBytes?: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_BYTES = 64 * 1024;
+
+const LABEL: Record<Endpoint, string> = {
+  discovery: 'discovery document',
+  device_authorization: 'device authorization endpoint',
+  token: 'token endpoint',
+  revocation: 'revocation endpoint',
+  userinfo: 'userinfo endpoint',
+  api: 'API',
+};
+
+const where = (endpoint: Endpoint, url: string) => {
+  const u = new URL(url);
+  return `${LABEL[endpoint]} ${u.origin}${u.pathname}`;
+};
+
+/** Retry-After (RFC 9110 §10.2.3): seconds or an HTTP date. */
+export function retryAfterMs(value: string | null, now: number): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export async function readCapped(res: Response, max: number, what: string): Promise<string> {
+  const tooLarge = () => new AppError('bad_response', 'The sign-in server sent an answer that is far too large.', { details: `${what}: body larger than ${max} bytes` });
+  if (Number(res.headers.get('content-length')) > max) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return res.text();
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+/** A timeout that also follows an outer signal (AbortSignal.any is too new for TV browsers). */
+function deadline(clock: Clock, ms: number, outer?: AbortSignal) {
+  const controller = new AbortController();
+  const stop = new AbortController();
+  let timedOut = false;
+  clock.sleep(ms, stop.signal).then(
+    () => {
+      timedOut = true;
+      controller.abort();
+    },
+    () => undefined,
+  );
+  const onOuter = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuter();
+  else outer?.addEventListener('abort', onOuter, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    done: () => {
+      stop.abort();
+      outer?.removeEventListener('abort', onOuter);
+    },
+  };
+}
+
+/**
+ * fetch rejects with a bare TypeError for both "offline" and "CORS refused". A no-cors probe tells
+ * them apart: if it gets through, the server is there and it is CORS that blocked the real request.
+ */
+async function diagnose(net: Net, endpoint: Endpoint, url: string, cause: unknown): Promise<AppError> {
+  const origin = new URL(url).origin;
+  let reachable = false;
+  const probe = deadline(net.clock, net.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  try {
+    await net.fetch(url, { mode: 'no-cors', signal: probe.signal, cache: 'no-store' });
+    reachable = true;
+  } catch {
+    // unreachable: a network problem
+  } finally {
+    probe.done();
+  }
+  if (reachable) {
+    return new AppError(
+      'cors',
+      `The server at ${origin} did not allow this screen's address (${net.appOrigin}). Add ${net.appOrigin} to the allowed web origins (CORS) of client "${net.client_id}" in the identity provider.`,
+      { cause, details: `${where(endpoint, url)}: request blocked by CORS` },
+    );
+  }
+  return new AppError('network', `Cannot reach ${origin}. Check the screen's network connection.`, {
+    cause,
+    details: `${where(endpoint, url)}: network error`,
+  });
+}
+
+async function normalise(net: Net, endpoint: Endpoint, url: string, res: Response): Promise<Response> {
+  const what = where(endpoint, url);
+  if (res.status >= 500 || res.status === 429) {
+    await res.body?.cancel();
+    throw new AppError('http', `The server at ${new URL(url).origin} is busy or failing (HTTP ${res.status}).`, {
+      details: `${what}: HTTP ${res.status}`,
+      retryAfterMs: retryAfterMs(res.headers.get('retry-after'), net.clock.now()),
+    });
+  }
+  // Revocation answers may be empty; the API's body is read by api.ts.
+  if (endpoint === 'revocation' || endpoint === 'api') return res;
+
+  const text = await readCapped(res, net.maxBytes ?? DEFAULT_MAX_BYTES, what);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    const type = res.headers.get('content-type') ?? 'no content type';
+    throw new AppError('bad_response', 'The sign-in server sent an answer this screen cannot read.', {
+      details: `${what}: HTTP ${res.status}, ${clip(type, 60)}, not JSON`,
+    });
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) {
+    throw new AppError('bad_response', 'The sign-in server sent an answer this screen cannot read.', {
+      details: `${what}: the body is not a JSON object`,
+    });
+  }
+  let body = json as JsonObject;
+  let status = res.status;
+  if (endpoint === 'device_authorization') body = normaliseDeviceAuthorization(body);
+  if (endpoint === 'token') {
+    status = normaliseTokenStatus(status, body);
+    body = normaliseToken(body);
+  }
+  const headers = new Headers(res.headers);
+  headers.set('content-type', 'application/json');
+  headers.delete('content-length');
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+/** Options for any oauth4webapi request function; `signal` cancels the request from outside. */
+export function requestOptions(net: Net, endpoint: Endpoint, signal?: AbortSignal) {
+  const send = async (url: string, init: object): Promise<Response> => {
+    if (!isAllowedUrl(new URL(url))) {
+      throw new AppError('insecure_uri', 'The sign-in server gave an address that is not secure (https).', {
+        details: `${where(endpoint, url)} is not https`,
+      });
+    }
+    const timer = deadline(net.clock, net.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal);
+    try {
+      let res: Response;
+      try {
+        res = await net.fetch(url, { ...(init as RequestInit), signal: timer.signal });
+      } catch (cause) {
+        if (timer.timedOut()) {
+          throw new AppError('timeout', `The server at ${new URL(url).origin} did not answer in time.`, {
+            cause,
+            details: `${where(endpoint, url)}: no answer within ${(net.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s`,
+          });
+        }
+        if (signal?.aborted) throw signal.reason;
+        throw await diagnose(net, endpoint, url, cause);
+      }
+      return await normalise(net, endpoint, url, res);
+    } finally {
+      timer.done();
+    }
+  };
+  // http: is allowed by oauth4webapi here and policed by isAllowedUrl above (loopback only).
+  return { [customFetch]: send, [allowInsecureRequests]: true } as const;
+}
+
+const OAUTH_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'access_denied',
+  'expired_token',
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_scope',
+  'invalid_grant',
+]);
+
+/** What the person at the screen (or the deployer standing next to it) should do about an IdP error. */
+function oauthMessage(code: string, net: Pick<Net, 'client_id'>, scope?: string): string {
+  switch (code) {
+    case 'access_denied':
+      return 'Sign-in was declined on the phone.';
+    case 'expired_token':
+      return 'The code expired before anyone used it.';
+    case 'invalid_client':
+      return `The identity provider does not accept client "${net.client_id}". Register it as a public client (no secret) with the device authorization grant.`;
+    case 'unauthorized_client':
+      return `Client "${net.client_id}" may not use the device authorization grant. Enable the device code grant for it in the identity provider.`;
+    case 'invalid_scope':
+      return `The identity provider refused the scopes "${scope ?? ''}". Allow them for client "${net.client_id}", or change the scope setting.`;
+    case 'invalid_grant':
+      return 'The sign-in is no longer valid (it was revoked or has expired).';
+    default:
+      return 'The identity provider refused the request.';
+  }
+}
+
+export function toAppError(err: unknown, endpoint: Endpoint, net: Pick<Net, 'client_id'>, scope?: string): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof ResponseBodyError) {
+    const code = OAUTH_CODES.has(err.error) ? (err.error as ErrorCode) : 'oauth';
+    const description = err.error_description ? `: ${clip(err.error_description)}` : '';
+    return new AppError(code, oauthMessage(err.error, net, scope), {
+      cause: err,
+      details: `${LABEL[endpoint]} answered ${clip(err.error, 60)}${description}`,
+    });
+  }
+  if (err instanceof WWWAuthenticateChallengeError) {
+    const error = err.cause[0]?.parameters.error ?? 'unauthorized';
+    const code = OAUTH_CODES.has(error) ? (error as ErrorCode) : 'oauth';
+    return new AppError(code, oauthMessage(error, net, scope), {
+      cause: err,
+      details: `${LABEL[endpoint]} answered HTTP ${err.status} (${clip(error, 60)})`,
+    });
+  }
+  if (err instanceof OperationProcessingError) {
+    const attribute = (err.cause as { attribute?: string } | undefined)?.attribute;
+    if (attribute === 'issuer') {
+      const expected = (err.cause as { expected?: string }).expected;
+      const body = (err.cause as { body?: { issuer?: unknown } }).body;
+      return new AppError(
+        'issuer_mismatch',
+        'The sign-in server names a different issuer than configured. Check the issuer setting (watch for a trailing slash).',
+        { cause: err, details: `configured ${expected}, discovery says ${clip(String(body?.issuer), 120)}` },
+      );
+    }
+    return new AppError('bad_response', 'The sign-in server sent an answer this screen cannot use.', {
+      cause: err,
+      details: `${LABEL[endpoint]}: ${clip(err.message.replace(/"response" body /, ''), 160)}`,
+    });
+  }
+  return new AppError('bad_response', 'Something unexpected went wrong talking to the sign-in server.', {
+    cause: err,
+    details: `${LABEL[endpoint]}: ${clip(err instanceof Error ? err.message : String(err), 160)}`,
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * Provider quirks, normalised in one place before oauth4webapi parses a response, so the protocol
+ * code only ever sees RFC-shaped JSON. Each rule names the providers that need it.
+ */
+export type JsonObject = Record<string, unknown>;
+
+const POLLING_ERRORS = new Set(['authorization_pending', 'slow_down']);
+
+function toNumber(json: JsonObject, key: string): void {
+  const value = json[key];
+  // Some IdPs send numbers as strings ("1800").
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) json[key] = Number(value);
+}
+
+export function normaliseDeviceAuthorization(json: JsonObject): JsonObject {
+  const out = { ...json };
+  // Google and older Microsoft endpoints say verification_url (draft name) instead of RFC 8628's verification_uri.
+  if (out.verification_uri === undefined && out.verification_url !== undefined) out.verification_uri = out.verification_url;
+  if (out.verification_uri_complete === undefined && out.verification_url_complete !== undefined) {
+    out.verification_uri_complete = out.verification_url_complete;
+  }
+  toNumber(out, 'expires_in');
+  toNumber(out, 'interval');
+  return out;
+}
+
+/**
+ * Token endpoint: RFC 6749 §5.2 errors are HTTP 400, but GitHub answers errors with 200 and some
+ * gateways send authorization_pending/slow_down as 401 or 428. Any body with an `error` member is
+ * an error response, whatever the status.
+ */
+export function normaliseTokenStatus(status: number, json: JsonObject): number {
+  if (typeof json.error !== 'string') return status;
+  if (status < 400 || POLLING_ERRORS.has(json.error)) return 400;
+  return status;
+}
+
+export function normaliseToken(json: JsonObject): JsonObject {
+  const out = { ...json };
+  toNumber(out, 'expires_in');
+  return out;
+}

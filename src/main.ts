@@ -1,0 +1,9 @@
+import { mount } from 'svelte';
+import { Session } from './session/session.svelte';
+import App from './ui/App.svelte';
+import './ui/global.css';
+
+const session = new Session({ url: new URL(location.href) });
+mount(App, { target: document.getElementById('app')!, props: { session } });
+session.start();
+addEventListener('pagehide', () => session.stop());
