@@ -39,6 +39,7 @@ button.danger{background:#fff;color:#b91c1c;border-color:#b91c1c}
 .notice{background:#eff6ff;border:2px solid #93c5fd;border-radius:8px;padding:.75rem}
 .success{color:#14532d;background:#f0fdf4;border:2px solid #86efac;border-radius:8px;padding:1rem;font-size:1.25rem}
 .hint{color:#374151;font-size:.95rem}
+main>.hint{margin-top:1rem;text-align:center}
 ul.scopes{padding-left:1.25rem;margin:0 0 1rem}
 ul.scopes li{margin:0 0 .35rem}
 code{font-family:ui-monospace,Menlo,Consolas,monospace}

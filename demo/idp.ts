@@ -12,10 +12,10 @@
 //   GET  /me                                  userinfo
 //   GET|POST /interaction/:uid[/login|/consent]  our own login and consent pages (below)
 
+import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 import Provider, { errors } from 'oidc-provider';
 import type {
@@ -241,7 +241,14 @@ function sendHtml(res: http.ServerResponse, status: number, html: string): void 
   res.end(html);
 }
 
-function setHtml(ctx: KoaContextWithOIDC, html: string): void {
+/** The part of a Koa context that setHtml needs (any Koa context, with or without `oidc`). */
+interface HtmlContext {
+  type: string;
+  body: unknown;
+  set(field: string, value: string): void;
+}
+
+function setHtml(ctx: HtmlContext, html: string): void {
   ctx.type = 'html';
   ctx.set('Content-Security-Policy', PAGE_CSP);
   ctx.set('X-Content-Type-Options', 'nosniff');
@@ -684,8 +691,31 @@ export async function startIdp(opts: IdpOptions = {}): Promise<Idp> {
     console.error(`[demo-idp] server error on ${ctx.method} ${ctx.path}:`, err);
   });
   // Koa prints unhandled errors by default; only report real server faults.
-  provider.on('error', (err: Error & { status?: number; expose?: boolean }) => {
+  // (`Provider` is a Koa app, i.e. an EventEmitter, but its typings only list oidc-provider's events.)
+  EventEmitter.prototype.on.call(provider, 'error', (err: Error & { status?: number; expose?: boolean }) => {
     if (!err.expose && (err.status ?? 500) >= 500) console.error('[demo-idp] error:', err);
+  });
+
+  // oidc-provider 9.13 answers a bare GET /device/<unknown> (no session cookie yet: a stale or
+  // mistyped link on a fresh phone) with a 500 ("persist can only be called on previously
+  // persisted Sessions", thrown while it renders the error). Show a plain "start again" page.
+  provider.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof TypeError && /previously persisted Sessions/.test(err.message)) {
+        ctx.status = 400;
+        setHtml(
+          ctx,
+          errorPage(
+            'This page has expired',
+            'This sign-in page has expired or was opened in a different browser. Type the code from the screen again.',
+          ),
+        );
+        return;
+      }
+      throw err;
+    }
   });
 
   const devicePath = new URL(provider.urlFor('device_authorization')).pathname;
