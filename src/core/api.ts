@@ -31,11 +31,15 @@ async function send(net: Net, tokens: Tokens, url: URL, signal?: AbortSignal): P
 }
 
 export async function callApi(net: Net, tokens: Tokens, url: URL, signal?: AbortSignal): Promise<unknown> {
-  let res: Response;
+  let res: Response | undefined;
   try {
     res = await send(net, tokens, url, signal);
   } catch (err) {
     if (!isInvalidToken(err)) throw wrap(err, url);
+  }
+  // A 401 with no challenge at all: CORS hides WWW-Authenticate unless the API exposes it.
+  if (!res || res.status === 401) {
+    await res?.body?.cancel();
     await tokens.refresh();
     try {
       res = await send(net, tokens, url, signal);

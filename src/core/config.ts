@@ -10,6 +10,16 @@ export interface Config {
   audience?: string;
   resource?: string;
   lang?: string;
+  /** Bind tokens to an in-memory key (RFC 9449) when the IdP supports it. */
+  dpop: boolean;
+  /** Seconds between API calls while signed in; 0 = call once. */
+  api_interval: number;
+  /** Seconds without input or API activity before the sign-out warning; 0 = never. */
+  idle_timeout: number;
+  /** Hard cap on a session's length in seconds; 0 = none. */
+  max_session: number;
+  /** Whether the signed-in person's name is shown. */
+  show_user: boolean;
 }
 
 export interface ConfigProblem {
@@ -21,7 +31,29 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; problems:
 
 export const DEFAULT_SCOPE = 'openid profile offline_access';
 
-const KEYS = ['issuer', 'client_id', 'scope', 'api', 'audience', 'resource', 'lang'] as const;
+/** Defaults for a shared screen; the README's configuration table repeats them. */
+export const DEFAULTS = {
+  dpop: true,
+  api_interval: 60,
+  idle_timeout: 900,
+  max_session: 8 * 3600,
+  show_user: true,
+} as const;
+
+const KEYS = [
+  'issuer',
+  'client_id',
+  'scope',
+  'api',
+  'audience',
+  'resource',
+  'lang',
+  'dpop',
+  'api_interval',
+  'idle_timeout',
+  'max_session',
+  'show_user',
+] as const;
 type Key = (typeof KEYS)[number];
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -71,6 +103,24 @@ function optionalString(key: string, value: unknown, problems: ConfigProblem[]):
   return value.trim();
 }
 
+function parseBoolean(key: string, value: unknown, fallback: boolean, problems: ConfigProblem[]): boolean {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (value === true || value === 'true' || value === '1') return true;
+  if (value === false || value === 'false' || value === '0') return false;
+  problems.push({ key, problem: `must be true or false, got "${String(value)}"` });
+  return fallback;
+}
+
+function parseSeconds(key: string, value: unknown, fallback: number, problems: ConfigProblem[]): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n < 0) {
+    problems.push({ key, problem: `must be a number of seconds (0 or more), got "${String(value)}"` });
+    return fallback;
+  }
+  return n;
+}
+
 export function parseConfig(file: Record<string, unknown> | undefined, query: URLSearchParams): ConfigResult {
   const raw = mergeSources(file, query);
   const problems: ConfigProblem[] = [];
@@ -101,8 +151,17 @@ export function parseConfig(file: Record<string, unknown> | undefined, query: UR
     }
   }
 
+  const dpop = parseBoolean('dpop', raw.dpop, DEFAULTS.dpop, problems);
+  const show_user = parseBoolean('show_user', raw.show_user, DEFAULTS.show_user, problems);
+  const api_interval = parseSeconds('api_interval', raw.api_interval, DEFAULTS.api_interval, problems);
+  const idle_timeout = parseSeconds('idle_timeout', raw.idle_timeout, DEFAULTS.idle_timeout, problems);
+  const max_session = parseSeconds('max_session', raw.max_session, DEFAULTS.max_session, problems);
+
   if (problems.length || !issuer || !client_id) return { ok: false, problems };
-  return { ok: true, config: { issuer, client_id, scope, api, audience, resource, lang } };
+  return {
+    ok: true,
+    config: { issuer, client_id, scope, api, audience, resource, lang, dpop, api_interval, idle_timeout, max_session, show_user },
+  };
 }
 
 /**

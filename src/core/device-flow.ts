@@ -181,6 +181,5 @@ export async function pollForTokens(
     }
     state = afterPoll(state, outcome, ctx.random);
     if (outcome.kind === 'transient') hooks.onRetry?.(outcome.error, state.wait);
-    state = afterPoll(state, outcome, ctx.random);
   }
 }

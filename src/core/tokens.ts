@@ -27,9 +27,13 @@ export interface TokenContext {
   dpop?: DPoPHandle;
 }
 
-/** Refresh this long before expiry: 60 s, or 10 % of the lifetime for short-lived tokens. */
+/**
+ * Refresh this long before expiry: 10 % of the lifetime, at most 60 s, and at least 2 s, because
+ * IdPs write `exp` in whole seconds counted before the answer travelled, so a token can die up to a
+ * second before `expires_in` says.
+ */
 export function refreshMargin(lifetimeMs: number): number {
-  return Math.min(60_000, lifetimeMs / 10);
+  return Math.min(lifetimeMs / 2, Math.max(2_000, Math.min(60_000, lifetimeMs / 10)));
 }
 
 const REFRESH_RETRY_MIN_MS = 2_000;

@@ -14,7 +14,12 @@ import { callApi } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
 import { Tokens, type TokenContext } from '../core/tokens';
 
-export type ApiResult = { ok: true; data: unknown } | { ok: false; error: AppError };
+/** The API's last answer; after a failed call the last good data stays on screen beside the error. */
+export interface ApiResult {
+  data?: unknown;
+  error?: AppError;
+  at: number;
+}
 
 export type Phase =
   | { status: 'starting' }
@@ -28,8 +33,17 @@ export type Phase =
       expires_at: number;
       /** A poll failed for a passing reason; the next try is at this time. */
       retry_at?: number;
+      /** Why the previous session ended, when it ended by itself. */
+      notice?: string;
     }
-  | { status: 'signed-in'; user?: string; api?: ApiResult }
+  | {
+      status: 'signed-in';
+      /** Who is signed in; undefined when config `show_user` is off. */
+      user?: string;
+      api?: ApiResult;
+      /** Set while the idle warning is up: sign-out happens at this time unless someone acts. */
+      signing_out_at?: number;
+    }
   | { status: 'error'; error: AppError; retry_at?: number };
 
 export interface SessionDeps {
@@ -48,6 +62,13 @@ interface Ready {
 }
 
 const RETRY_MIN_MS = 2_000;
+/** How long the "signing out in N s" warning shows before an idle sign-out. */
+export const IDLE_WARNING_MS = 30_000;
+/** The signed-in loop's tick: countdowns, idle and session caps are checked this often. */
+const TICK_MS = 1_000;
+
+/** Why a session ended by itself: shown beside the next code. */
+class SessionEnd extends Error {}
 
 export class Session {
   phase: Phase = $state.raw({ status: 'starting' });
@@ -58,6 +79,8 @@ export class Session {
   #run: AbortController | undefined;
   #ready: Ready | undefined;
   #tokens: Tokens | undefined;
+  #notice: string | undefined;
+  #lastActivity = 0;
 
   constructor(deps: Partial<SessionDeps> & Pick<SessionDeps, 'url'>) {
     this.#deps = { fetch: (...args) => fetch(...args), clock: systemClock, random: Math.random, ...deps };
@@ -75,13 +98,22 @@ export class Session {
   }
 
   /** Sign out: tokens are wiped at once; revocation is best effort; then a new code. */
-  async signOut(): Promise<void> {
+  async signOut(notice?: string): Promise<void> {
     const tokens = this.#tokens;
     this.#tokens = undefined;
     this.#run?.abort();
     this.phase = { status: 'requesting' };
     await tokens?.revoke();
+    this.#notice = notice;
     this.start();
+  }
+
+  /** Someone pressed a key or touched the screen: they are here, so no idle sign-out. */
+  activity(): void {
+    this.#lastActivity = this.#deps.clock.now();
+    if (this.phase.status === 'signed-in' && this.phase.signing_out_at) {
+      this.phase = { ...this.phase, signing_out_at: undefined };
+    }
   }
 
   /** Stops all work (tests, page unload). */
@@ -106,7 +138,14 @@ export class Session {
     this.#ready = ready;
     const tokens = await this.#obtainTokens(ready, signal);
     this.#tokens = tokens;
-    await this.#signedIn(ready, tokens, signal);
+    try {
+      await this.#signedIn(ready, tokens, signal);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const notice = err instanceof SessionEnd ? err.message : asAppError(err).message;
+      // Ended by itself (revoked, expired, idle, too long): a new code, with the reason beside it.
+      void this.signOut(notice);
+    }
   }
 
   async #prepare(signal: AbortSignal): Promise<Ready> {
@@ -140,10 +179,12 @@ export class Session {
         verification_uri: code.verification_uri,
         qr_uri: code.verification_uri_complete ?? code.verification_uri,
         expires_at: code.expires_at,
+        notice: this.#notice,
       } as const;
+      this.#notice = undefined;
       this.phase = shown;
       // A key per sign-in, made while the code is on screen rather than before it.
-      const dpop = await createDPoP(as, client);
+      const dpop = config.dpop ? await createDPoP(as, client) : undefined;
       try {
         const response = await pollForTokens({ ...flow, dpop }, code, signal, {
           onRetry: (_error, wait) => {
@@ -158,20 +199,55 @@ export class Session {
     }
   }
 
+  /**
+   * Signed in until something ends it: the API is called every `api_interval` (which refreshes
+   * tokens ahead of expiry), an idle screen warns then signs out, and `max_session` caps it all.
+   * Each tick re-reads the clock, so a screen waking from sleep catches up at once.
+   */
   async #signedIn(ready: Ready, tokens: Tokens, signal: AbortSignal): Promise<void> {
-    const ctx: TokenContext = { net: ready.net, as: ready.as, client: ready.client, dpop: tokens.dpop };
-    const user = await whoIsSignedIn(ctx, tokens, signal);
+    const { config, net } = ready;
+    const clock = net.clock;
+    const ctx: TokenContext = { net, as: ready.as, client: ready.client, dpop: tokens.dpop };
+    const name = await whoIsSignedIn(ctx, tokens, signal);
+    const user = config.show_user ? name : undefined;
+    const started = clock.now();
+    this.#lastActivity = started;
     this.phase = { status: 'signed-in', user };
-    const api = ready.config.api;
-    if (!api) return;
-    let result: ApiResult;
+    let nextCall = started;
+    for (;;) {
+      const now = clock.now();
+      if (config.max_session && now >= started + config.max_session * 1000) {
+        throw new SessionEnd('Signed out: the session reached its time limit.');
+      }
+      if (this.phase.status !== 'signed-in') return;
+      if (config.idle_timeout) {
+        const warnAt = this.#lastActivity + config.idle_timeout * 1000;
+        if (now >= warnAt + IDLE_WARNING_MS) throw new SessionEnd('Signed out because nobody used the screen for a while.');
+        if (now >= warnAt && !this.phase.signing_out_at) this.phase = { ...this.phase, signing_out_at: warnAt + IDLE_WARNING_MS };
+      }
+      if (config.api && now >= nextCall) {
+        const api = await this.#callApi(ready, tokens, config.api, signal);
+        if (this.phase.status === 'signed-in') this.phase = { ...this.phase, api };
+        nextCall = config.api_interval ? clock.now() + config.api_interval * 1000 : Infinity;
+      }
+      await clock.sleep(TICK_MS, signal);
+    }
+  }
+
+  /** One API call; a failure that means the sign-in is over ends the session. */
+  async #callApi(ready: Ready, tokens: Tokens, api: URL, signal: AbortSignal): Promise<ApiResult> {
+    const at = ready.net.clock.now();
+    const previous = this.phase.status === 'signed-in' ? this.phase.api?.data : undefined;
     try {
-      result = { ok: true, data: await callApi(ready.net, tokens, api, signal) };
+      return { data: await callApi(ready.net, tokens, api, signal), at };
     } catch (err) {
       if (signal.aborted) throw err;
-      result = { ok: false, error: asAppError(err) };
+      const error = asAppError(err);
+      if (error.code === 'invalid_grant' || error.code === 'session_ended') {
+        throw new SessionEnd(`Signed out: ${error.message}`);
+      }
+      return { data: previous, error, at };
     }
-    this.phase = { status: 'signed-in', user, api: result };
   }
 
   /** Passing failures (network, timeout, 5xx) retry by themselves, with a countdown on screen. */

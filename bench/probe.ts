@@ -1,0 +1,173 @@
+/**
+ * The page-side probe, injected with `addInitScript` before any page script runs (the app and the
+ * baseline get the same one). It watches the DOM with a MutationObserver and timestamps, in the
+ * requestAnimationFrame callback of the frame that first paints them:
+ *  - `textAt`: the user code as visible text ([data-testid=user-code]);
+ *  - `codeAt`: the user code AND the QR drawn (canvas with non-blank pixels, svg with shapes, or a
+ *    loaded img). A page without any [data-testid=qr] (the baseline) counts as "code" at `textAt`;
+ *  - `signedInWall`: Date.now() when [data-testid=status][data-state=signed-in] and a non-empty
+ *    [data-testid=api-result] are on screen.
+ * Times are performance.now(), i.e. ms since navigation start (performance.timeOrigin).
+ * It also collects long tasks (PerformanceObserver 'longtask', buffered) and calls the exposed
+ * binding `__benchMark(name)` at each moment so the bench can read CDP metrics right then.
+ *
+ * This function is serialised into the page: it must not use anything from its module scope.
+ */
+
+export interface ProbeState {
+  textAt?: number;
+  codeAt?: number;
+  codeWall?: number;
+  signedInAt?: number;
+  signedInWall?: number;
+  /** Every distinct user code seen, in order (renewals). */
+  codes: string[];
+  longTasks: { start: number; duration: number }[];
+  /** Whether a [data-testid=qr] element was ever seen (false for the baseline). */
+  sawQr: boolean;
+}
+
+export interface ResourceEntry {
+  name: string;
+  initiatorType: string;
+  startTime: number;
+  responseEnd: number;
+  transferSize: number;
+  encodedBodySize: number;
+  decodedBodySize: number;
+}
+
+declare global {
+  interface Window {
+    __bench?: ProbeState;
+    __benchMark?: (name: string) => Promise<void>;
+  }
+}
+
+export function probe(): void {
+  if (window.__bench) return;
+  const state: ProbeState = { codes: [], longTasks: [], sawQr: false };
+  window.__bench = state;
+
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) state.longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    // no long task API: counts stay 0
+  }
+
+  const mark = (name: string): void => {
+    try {
+      void window.__benchMark?.(name);
+    } catch {
+      // binding missing (not exposed for this page)
+    }
+  };
+
+  const visible = (el: Element | null): el is HTMLElement => {
+    if (!el || el.getClientRects().length === 0) return false;
+    const style = getComputedStyle(el);
+    return style.visibility !== 'hidden' && style.display !== 'none' && Number(style.opacity) > 0;
+  };
+
+  const userCode = (): string | undefined => {
+    const el = document.querySelector('[data-testid=user-code]');
+    const text = el?.textContent?.trim();
+    return text && visible(el) ? text : undefined;
+  };
+
+  let sampler: HTMLCanvasElement | undefined;
+  const qrDrawn = (): boolean => {
+    const el = document.querySelector('[data-testid=qr]');
+    if (!el) return false;
+    state.sawQr = true;
+    if (!visible(el)) return false;
+    if (el instanceof HTMLCanvasElement) {
+      if (!el.width || !el.height) return false;
+      // Sample through a small canvas of our own: never touches the app canvas's context.
+      sampler ??= document.createElement('canvas');
+      sampler.width = 64;
+      sampler.height = 64;
+      const ctx = sampler.getContext('2d', { willReadFrequently: true });
+      if (!ctx) return false;
+      ctx.clearRect(0, 0, 64, 64);
+      ctx.drawImage(el, 0, 0, 64, 64);
+      const px = ctx.getImageData(0, 0, 64, 64).data;
+      let dark = 0;
+      let light = 0;
+      for (let i = 0; i < px.length; i += 4) {
+        if ((px[i + 3] ?? 0) < 128) continue;
+        const lum = ((px[i] ?? 0) + (px[i + 1] ?? 0) + (px[i + 2] ?? 0)) / 3;
+        if (lum < 96) dark++;
+        else if (lum > 160) light++;
+      }
+      return dark > 20 && light > 20;
+    }
+    if (el instanceof HTMLImageElement) return el.complete && el.naturalWidth > 0;
+    if (el instanceof SVGElement) return el.querySelector('path, rect, polygon, use') !== null;
+    return el.querySelector('canvas, svg, img') !== null;
+  };
+
+  const signedIn = (): boolean => {
+    const status = document.querySelector('[data-testid=status]');
+    if (status?.getAttribute('data-state') !== 'signed-in') return false;
+    const api = document.querySelector('[data-testid=api-result]');
+    return visible(api) && (api.textContent ?? '').trim() !== '';
+  };
+
+  let scheduled = false;
+  const check = (): void => {
+    scheduled = false;
+    const now = performance.now();
+    const code = userCode();
+    if (code && state.codes[state.codes.length - 1] !== code) state.codes.push(code);
+    if (code && state.textAt === undefined) {
+      state.textAt = now;
+      mark('text');
+    }
+    if (code && state.codeAt === undefined) {
+      const hasQr = document.querySelector('[data-testid=qr]') !== null;
+      if (!hasQr || qrDrawn()) {
+        state.codeAt = now;
+        state.codeWall = Date.now();
+        mark('code');
+      } else {
+        // The QR may be drawn without any DOM mutation: look again next frame until it is.
+        schedule();
+      }
+    }
+    if (state.signedInWall === undefined && signedIn()) {
+      state.signedInAt = now;
+      state.signedInWall = Date.now();
+      mark('signed-in');
+    }
+  };
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(check);
+  };
+
+  // The Document node exists before any markup is parsed: observing it sees everything.
+  new MutationObserver(schedule).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+}
+
+/** Reads what the probe saw plus the page's resource timing (run in the page). */
+export function collect(): { state: ProbeState | undefined; resources: ResourceEntry[]; navigation: ResourceEntry | undefined } {
+  const pick = (e: PerformanceResourceTiming): ResourceEntry => ({
+    name: e.name,
+    initiatorType: e.initiatorType,
+    startTime: e.startTime,
+    responseEnd: e.responseEnd,
+    transferSize: e.transferSize,
+    encodedBodySize: e.encodedBodySize,
+    decodedBodySize: e.decodedBodySize,
+  });
+  const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  return {
+    state: window.__bench,
+    resources: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map(pick),
+    navigation: nav ? pick(nav) : undefined,
+  };
+}

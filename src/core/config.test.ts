@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCOPE, DEFAULTS, loadConfigFile, parseConfig, type ConfigResult } from './config';
+
+const q = (s = '') => new URLSearchParams(s);
+const valid = { issuer: 'https://idp.example', client_id: 'screen-signin' };
+
+function problems(result: ConfigResult) {
+  if (result.ok) throw new Error(`expected problems, got ${JSON.stringify(result.config)}`);
+  return result.problems;
+}
+function config(result: ConfigResult) {
+  if (!result.ok) throw new Error(`expected a config, got ${JSON.stringify(result.problems)}`);
+  return result.config;
+}
+const keys = (result: ConfigResult) => problems(result).map((p) => p.key);
+
+describe('parseConfig', () => {
+  it('accepts a valid config.json and types its values', () => {
+    const c = config(
+      parseConfig(
+        { ...valid, scope: 'openid', api: 'https://api.example/me', audience: 'tv-api', resource: 'https://api.example/', lang: 'de-DE' },
+        q(),
+      ),
+    );
+    expect(c.issuer).toBeInstanceOf(URL);
+    expect(c.issuer.href).toBe('https://idp.example/');
+    expect(c.client_id).toBe('screen-signin');
+    expect(c.scope).toBe('openid');
+    expect(c.api?.href).toBe('https://api.example/me');
+    expect(c.audience).toBe('tv-api');
+    expect(c.resource).toBe('https://api.example/');
+    expect(c.lang).toBe('de-DE');
+  });
+
+  it('lets URL query parameters override the file', () => {
+    const c = config(parseConfig({ ...valid, scope: 'openid' }, q('issuer=https://other.example&client_id=tv-2&scope=openid+email')));
+    expect(c.issuer.href).toBe('https://other.example/');
+    expect(c.client_id).toBe('tv-2');
+    expect(c.scope).toBe('openid email');
+  });
+
+  it('works from the query alone when there is no file', () => {
+    const c = config(parseConfig(undefined, q('issuer=https://idp.example&client_id=screen-signin')));
+    expect(c.client_id).toBe('screen-signin');
+  });
+
+  it('names both issuer and client_id when they are missing', () => {
+    const p = problems(parseConfig({}, q()));
+    expect(p).toEqual(
+      expect.arrayContaining([
+        { key: 'issuer', problem: 'is missing' },
+        { key: 'client_id', problem: 'is missing' },
+      ]),
+    );
+  });
+
+  it('treats an empty or blank issuer as missing', () => {
+    expect(problems(parseConfig({ ...valid, issuer: '   ' }, q()))).toEqual([{ key: 'issuer', problem: 'is missing' }]);
+  });
+
+  it('refuses an issuer that is not an absolute URL and quotes it', () => {
+    const p = problems(parseConfig({ ...valid, issuer: 'idp.example' }, q()));
+    expect(p).toHaveLength(1);
+    expect(p[0]!.key).toBe('issuer');
+    expect(p[0]!.problem).toContain('"idp.example" is not an absolute URL');
+  });
+
+  it('refuses a plain-http issuer on another host', () => {
+    const p = problems(parseConfig({ ...valid, issuer: 'http://idp.example' }, q()));
+    expect(p).toHaveLength(1);
+    expect(p[0]!.key).toBe('issuer');
+    expect(p[0]!.problem).toMatch(/https/);
+  });
+
+  it.each(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080'])('allows a plain-http issuer on this machine (%s)', (issuer) => {
+    expect(config(parseConfig({ ...valid, issuer }, q())).issuer.protocol).toBe('http:');
+  });
+
+  it('refuses an issuer with a query or fragment', () => {
+    expect(keys(parseConfig({ ...valid, issuer: 'https://idp.example/?tenant=a' }, q()))).toEqual(['issuer']);
+    expect(keys(parseConfig({ ...valid, issuer: 'https://idp.example/#x' }, q()))).toEqual(['issuer']);
+  });
+
+  it.each(['not a url', 'http://api.example/me', 'ftp://api.example/'])('refuses an invalid api URL (%s)', (api) => {
+    expect(keys(parseConfig({ ...valid, api }, q()))).toEqual(['api']);
+  });
+
+  it('leaves api undefined when it is not configured', () => {
+    expect(config(parseConfig(valid, q())).api).toBeUndefined();
+  });
+
+  it('uses the default scope when none is given', () => {
+    expect(config(parseConfig(valid, q())).scope).toBe(DEFAULT_SCOPE);
+    expect(DEFAULT_SCOPE).toBe('openid profile offline_access');
+  });
+
+  it('refuses a lang that is not a BCP 47 tag', () => {
+    const p = problems(parseConfig({ ...valid, lang: 'en_US' }, q()));
+    expect(p).toHaveLength(1);
+    expect(p[0]!.key).toBe('lang');
+    expect(p[0]!.problem).toContain('"en_US"');
+  });
+
+  it('refuses a client_id that is not a string', () => {
+    expect(problems(parseConfig({ ...valid, client_id: 42 }, q()))).toEqual([{ key: 'client_id', problem: 'must be a string' }]);
+  });
+
+  it('refuses a resource that is not an absolute URI or has a fragment (RFC 8707 §2)', () => {
+    expect(keys(parseConfig({ ...valid, resource: 'api' }, q()))).toEqual(['resource']);
+    expect(keys(parseConfig({ ...valid, resource: 'https://api.example/#frag' }, q()))).toEqual(['resource']);
+  });
+
+  it('reports every problem at once, not only the first', () => {
+    expect(keys(parseConfig({ issuer: 'http://idp.example', api: 'nope', lang: 'en_US' }, q())).sort()).toEqual(['api', 'client_id', 'issuer', 'lang']);
+  });
+});
+
+describe('parseConfig: screen settings', () => {
+  it('uses the shared-screen defaults when nothing is set', () => {
+    const c = config(parseConfig(valid, q()));
+    expect({ dpop: c.dpop, api_interval: c.api_interval, idle_timeout: c.idle_timeout, max_session: c.max_session, show_user: c.show_user }).toEqual(
+      DEFAULTS,
+    );
+  });
+
+  it('reads booleans and seconds from the query as text', () => {
+    const c = config(parseConfig(valid, q('dpop=false&show_user=0&api_interval=30&idle_timeout=0&max_session=3600')));
+    expect(c.dpop).toBe(false);
+    expect(c.show_user).toBe(false);
+    expect(c.api_interval).toBe(30);
+    expect(c.idle_timeout).toBe(0);
+    expect(c.max_session).toBe(3600);
+  });
+
+  it('reads JSON booleans and numbers from the file', () => {
+    const c = config(parseConfig({ ...valid, dpop: false, idle_timeout: 120 }, q()));
+    expect(c.dpop).toBe(false);
+    expect(c.idle_timeout).toBe(120);
+  });
+
+  it('names a boolean setting that is neither true nor false', () => {
+    expect(keys(parseConfig({ ...valid, dpop: 'yes' }, q()))).toEqual(['dpop']);
+  });
+
+  it.each(['-1', 'soon'])('names a seconds setting that is not 0 or more (%s)', (value) => {
+    expect(keys(parseConfig(valid, q(`idle_timeout=${value}`)))).toEqual(['idle_timeout']);
+  });
+});
+
+describe('loadConfigFile', () => {
+  const serve = (res: Response | Error) => {
+    const seen: RequestInit[] = [];
+    const fetchFn = (async (_url: RequestInfo | URL, init: RequestInit = {}) => {
+      seen.push(init);
+      if (res instanceof Error) throw res;
+      return res;
+    }) as typeof fetch;
+    return { fetchFn, seen };
+  };
+
+  it('returns the object in config.json and asks past the cache', async () => {
+    const { fetchFn, seen } = serve(new Response(JSON.stringify({ issuer: 'https://idp.example' }), { status: 200 }));
+    expect(await loadConfigFile(fetchFn, '/config.json')).toEqual({ file: { issuer: 'https://idp.example' } });
+    expect(seen[0]!.cache).toBe('no-store');
+  });
+
+  it('treats a missing file (404) as empty: all from the URL', async () => {
+    expect(await loadConfigFile(serve(new Response('Not found', { status: 404 })).fetchFn, '/config.json')).toEqual({});
+  });
+
+  it('names invalid JSON as a problem', async () => {
+    const result = await loadConfigFile(serve(new Response('{ issuer: ', { status: 200 })).fetchFn, '/config.json');
+    expect(result).toEqual({ problem: { key: 'config.json', problem: 'is not a JSON object' } });
+  });
+
+  it.each(['[1, 2]', 'null', '"issuer"', '42'])('names JSON that is not an object as a problem (%s)', async (body) => {
+    const result = await loadConfigFile(serve(new Response(body, { status: 200 })).fetchFn, '/config.json');
+    expect(result.file).toBeUndefined();
+    expect(result.problem?.key).toBe('config.json');
+  });
+
+  it('names a network failure as a problem', async () => {
+    const result = await loadConfigFile(serve(new TypeError('fetch failed')).fetchFn, '/config.json');
+    expect(result).toEqual({ problem: { key: 'config.json', problem: 'could not be loaded' } });
+  });
+
+  it('names another HTTP status as a problem with the status', async () => {
+    const result = await loadConfigFile(serve(new Response('oops', { status: 500 })).fetchFn, '/config.json');
+    expect(result.problem?.problem).toContain('500');
+  });
+});

@@ -1,0 +1,466 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  afterPoll,
+  BACKOFF_CAP_MS,
+  DEFAULT_INTERVAL_MS,
+  pollForTokens,
+  requestDeviceCode,
+  type DeviceCode,
+  type FlowContext,
+  type PollState,
+} from './device-flow';
+import { AppError } from './errors';
+import { as, client, failure, fakeIdp, gaps, hang, json, networkDown, oauthError, run, settle, text, tokens, watch, type FakeIdp } from './fake-idp';
+
+const DEVICE = 'https://idp.example/device';
+const TOKEN = 'https://idp.example/token';
+
+function setup(config: FlowContext['config'] = { scope: 'openid offline_access' }) {
+  const idp = fakeIdp();
+  const ctx: FlowContext = { net: idp.net, as, client, config, random: () => 0 };
+  return { idp, ctx };
+}
+
+const codeAnswer = (extra: Record<string, unknown> = {}) =>
+  json({
+    device_code: 'DC-1',
+    user_code: 'WDJB-MJHT',
+    verification_uri: 'https://idp.example/activate',
+    verification_uri_complete: 'https://idp.example/activate?user_code=WDJB-MJHT',
+    expires_in: 600,
+    interval: 5,
+    ...extra,
+  });
+
+/** Asks for a code and returns it with the moment it arrived. */
+async function getCode(idp: FakeIdp, ctx: FlowContext, extra: Record<string, unknown> = {}) {
+  idp.queue(DEVICE, codeAnswer(extra));
+  const code = await run(idp.clock, requestDeviceCode(ctx));
+  return { code, arrived: idp.clock.now() };
+}
+
+const pollTimes = (idp: FakeIdp) => idp.to(TOKEN).map((r) => r.at);
+
+function asAppError(error: unknown): AppError {
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
+  it('sends client_id and scope, and audience and resource when configured', async () => {
+    const { idp, ctx } = setup({ scope: 'openid offline_access', audience: 'tv-api', resource: 'https://api.example/' });
+    await getCode(idp, ctx);
+    const [req] = idp.to(DEVICE);
+    expect(req!.method).toBe('POST');
+    expect(Object.fromEntries(req!.form!)).toEqual({
+      client_id: 'screen-signin',
+      scope: 'openid offline_access',
+      audience: 'tv-api',
+      resource: 'https://api.example/',
+    });
+  });
+
+  it('sends no audience or resource when they are not configured', async () => {
+    const { idp, ctx } = setup();
+    await getCode(idp, ctx);
+    expect([...idp.to(DEVICE)[0]!.form!.keys()].sort()).toEqual(['client_id', 'scope']);
+  });
+
+  it('counts expires_at from when the answer arrived and turns interval into ms', async () => {
+    const { idp, ctx } = setup();
+    idp.latencyMs = 3_000;
+    const sent = idp.clock.now();
+    const { code, arrived } = await getCode(idp, ctx, { expires_in: 900, interval: 7 });
+    expect(arrived).toBe(sent + 3_000);
+    expect(code).toEqual<DeviceCode>({
+      device_code: 'DC-1',
+      user_code: 'WDJB-MJHT',
+      verification_uri: 'https://idp.example/activate',
+      verification_uri_complete: 'https://idp.example/activate?user_code=WDJB-MJHT',
+      expires_at: arrived + 900_000,
+      interval: 7_000,
+    });
+  });
+
+  it('uses a 5 s interval when the answer has none', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx, { interval: undefined });
+    expect(code.interval).toBe(5_000);
+    expect(DEFAULT_INTERVAL_MS).toBe(5_000);
+  });
+
+  it('accepts the verification_url spelling and string numbers (Google) end to end', async () => {
+    const { idp, ctx } = setup();
+    idp.queue(
+      DEVICE,
+      json({ device_code: 'DC-G', user_code: 'GQVQ-JKEC', verification_url: 'https://www.google.com/device', expires_in: '1800', interval: '5' }),
+    );
+    const code = await run(idp.clock, requestDeviceCode(ctx));
+    expect(code.verification_uri).toBe('https://www.google.com/device');
+    expect(code.verification_uri_complete).toBeUndefined();
+    expect(code.expires_at).toBe(idp.clock.now() + 1_800_000);
+    expect(code.interval).toBe(5_000);
+  });
+
+  it.each([
+    ['verification_uri', 'javascript:alert(1)'],
+    ['verification_uri', 'http://evil.example/device'],
+    ['verification_uri_complete', 'javascript:alert(1)'],
+    ['verification_uri_complete', 'http://evil.example/device?code=X'],
+    ['verification_uri', 'not a url'],
+  ])('refuses a %s of %s as insecure_uri', async (key, value) => {
+    const { idp, ctx } = setup();
+    idp.queue(DEVICE, codeAnswer({ [key]: value }));
+    const error = asAppError(await failure(idp.clock, requestDeviceCode(ctx)));
+    expect(error.code).toBe('insecure_uri');
+    expect(error.details).toContain(key);
+  });
+
+  it('accepts a loopback http verification_uri (a local demo IdP)', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx, { verification_uri: 'http://localhost:3000/device', verification_uri_complete: undefined });
+    expect(code.verification_uri).toBe('http://localhost:3000/device');
+  });
+
+  it('refuses a user_code longer than 32 characters', async () => {
+    const { idp, ctx } = setup();
+    idp.queue(DEVICE, codeAnswer({ user_code: 'A'.repeat(33) }));
+    expect(asAppError(await failure(idp.clock, requestDeviceCode(ctx))).code).toBe('bad_response');
+  });
+
+  it('accepts a user_code of exactly 32 characters', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx, { user_code: 'A'.repeat(32) });
+    expect(code.user_code).toHaveLength(32);
+  });
+
+  it('refuses a user_code with control characters', async () => {
+    const { idp, ctx } = setup();
+    idp.queue(DEVICE, codeAnswer({ user_code: 'AB\u0000CD' }));
+    expect(asAppError(await failure(idp.clock, requestDeviceCode(ctx))).code).toBe('bad_response');
+  });
+
+  it('turns an invalid_scope answer into an error that names the scope', async () => {
+    const { idp, ctx } = setup({ scope: 'openid tv:watch' });
+    idp.queue(DEVICE, oauthError('invalid_scope'));
+    const error = asAppError(await failure(idp.clock, requestDeviceCode(ctx)));
+    expect(error.code).toBe('invalid_scope');
+    expect(error.message).toContain('openid tv:watch');
+  });
+
+  it('refuses an answer without a device_code', async () => {
+    const { idp, ctx } = setup();
+    idp.queue(DEVICE, codeAnswer({ device_code: undefined }));
+    expect(asAppError(await failure(idp.clock, requestDeviceCode(ctx))).code).toBe('bad_response');
+  });
+});
+
+describe('afterPoll (RFC 8628 §3.5)', () => {
+  const start: PollState = { interval: 5_000, failures: 0 };
+  const transient = (retryAfterMs?: number) => ({ kind: 'transient' as const, error: new AppError('http', 'busy'), retryAfterMs });
+  const zero = () => 0;
+
+  it('waits the interval after authorization_pending', () => {
+    expect(afterPoll(start, { kind: 'pending' }, zero)).toEqual({ interval: 5_000, failures: 0, wait: 5_000 });
+  });
+
+  it('adds 5 s after slow_down and keeps it for later polls', () => {
+    const once = afterPoll(start, { kind: 'slow_down' }, zero);
+    const twice = afterPoll(once, { kind: 'slow_down' }, zero);
+    expect(once.wait).toBe(10_000);
+    expect(twice.wait).toBe(15_000);
+    expect(twice.interval).toBe(15_000);
+    expect(afterPoll(twice, { kind: 'pending' }, zero).wait).toBe(15_000);
+    expect(afterPoll(twice, { kind: 'pending' }, zero).interval).toBe(15_000);
+  });
+
+  it('backs off exponentially on transient failures: 10, 20, 40 s from a 5 s interval', () => {
+    let state: PollState = start;
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const next = afterPoll(state, transient(), zero);
+      waits.push(next.wait);
+      state = next;
+    }
+    expect(waits).toEqual([10_000, 20_000, 40_000]);
+    expect(state.interval).toBe(5_000);
+  });
+
+  it('caps the backoff at 60 s', () => {
+    let state: PollState & { wait?: number } = start;
+    for (let i = 0; i < 10; i++) state = afterPoll(state, transient(), zero);
+    expect(state.wait).toBe(BACKOFF_CAP_MS);
+    expect(BACKOFF_CAP_MS).toBe(60_000);
+  });
+
+  it('forgets earlier failures after a pending answer', () => {
+    const failed = afterPoll(afterPoll(start, transient(), zero), transient(), zero);
+    expect(failed.failures).toBe(2);
+    const pending = afterPoll(failed, { kind: 'pending' }, zero);
+    expect(pending.failures).toBe(0);
+    expect(afterPoll(pending, transient(), zero).wait).toBe(10_000);
+  });
+
+  it('never waits less than the interval on a transient failure', () => {
+    expect(afterPoll({ interval: 90_000, failures: 3 }, transient(), zero).wait).toBe(90_000);
+  });
+
+  it("never waits less than the server's Retry-After", () => {
+    expect(afterPoll(start, transient(120_000), zero).wait).toBe(120_000);
+  });
+
+  it('adds up to 20 % jitter from the injected random source', () => {
+    expect(afterPoll(start, transient(), () => 0.5).wait).toBe(11_000);
+    expect(afterPoll(start, transient(), () => 0.999).wait).toBe(11_998);
+  });
+
+  it('adds no jitter to pending or slow_down waits', () => {
+    expect(afterPoll(start, { kind: 'pending' }, () => 0.9).wait).toBe(5_000);
+    expect(afterPoll(start, { kind: 'slow_down' }, () => 0.9).wait).toBe(10_000);
+  });
+});
+
+describe('pollForTokens', () => {
+  it('polls after pending, pending and returns the tokens, one interval apart', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx);
+    idp.queue(TOKEN, oauthError('authorization_pending'), oauthError('authorization_pending'), tokens({ access_token: 'AT-1' }));
+    const result = await run(idp.clock, pollForTokens(ctx, code));
+    expect(result.access_token).toBe('AT-1');
+    expect(pollTimes(idp)).toEqual([arrived + 5_000, arrived + 10_000, arrived + 15_000]);
+  });
+
+  it('sends the device code grant with device_code and client_id', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.queue(TOKEN, tokens());
+    await run(idp.clock, pollForTokens(ctx, code));
+    expect(Object.fromEntries(idp.to(TOKEN)[0]!.form!)).toEqual({
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: 'DC-1',
+      client_id: 'screen-signin',
+    });
+  });
+
+  it('makes the first poll exactly one interval after the code arrived, never earlier', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx, { interval: 7 });
+    idp.queue(TOKEN, tokens());
+    const box = watch(pollForTokens(ctx, code));
+    await idp.clock.advance(6_999);
+    expect(idp.to(TOKEN)).toHaveLength(0);
+    await idp.clock.advance(1);
+    expect(pollTimes(idp)).toEqual([arrived + 7_000]);
+    expect(box.outcome?.ok).toBe(true);
+  });
+
+  it("follows the server's interval between polls", async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx, { interval: 8 });
+    idp.queue(TOKEN, oauthError('authorization_pending'), oauthError('authorization_pending'), tokens());
+    await run(idp.clock, pollForTokens(ctx, code));
+    expect(gaps([arrived, ...pollTimes(idp)])).toEqual([8_000, 8_000, 8_000]);
+  });
+
+  it('polls every 5 s when the answer had no interval', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx, { interval: undefined });
+    idp.queue(TOKEN, oauthError('authorization_pending'), oauthError('authorization_pending'), tokens());
+    await run(idp.clock, pollForTokens(ctx, code));
+    expect(gaps([arrived, ...pollTimes(idp)])).toEqual([5_000, 5_000, 5_000]);
+  });
+
+  it('adds 5 s after each slow_down and keeps it: gaps 5, 10, 15 s, then 15 s while pending', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx);
+    idp.queue(TOKEN, oauthError('slow_down'), oauthError('slow_down'), oauthError('authorization_pending'), tokens());
+    await run(idp.clock, pollForTokens(ctx, code));
+    expect(gaps([arrived, ...pollTimes(idp)])).toEqual([5_000, 10_000, 15_000, 15_000]);
+  });
+
+  it('treats a 200 answer carrying authorization_pending (GitHub) as pending', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx);
+    idp.queue(TOKEN, json({ error: 'authorization_pending', error_description: 'still waiting' }, 200), tokens({ access_token: 'AT-GH' }));
+    const result = await run(idp.clock, pollForTokens(ctx, code));
+    expect(result.access_token).toBe('AT-GH');
+    expect(gaps([arrived, ...pollTimes(idp)])).toEqual([5_000, 5_000]);
+  });
+
+  it('treats slow_down sent as 428 as slow_down', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx);
+    idp.queue(TOKEN, oauthError('slow_down', 428), tokens());
+    await run(idp.clock, pollForTokens(ctx, code));
+    expect(gaps([arrived, ...pollTimes(idp)])).toEqual([5_000, 10_000]);
+  });
+
+  it('stops with access_denied when the person declines, and polls no more', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.queue(TOKEN, oauthError('authorization_pending'), oauthError('access_denied'));
+    idp.always(TOKEN, tokens());
+    const error = asAppError(await failure(idp.clock, pollForTokens(ctx, code)));
+    expect(error.code).toBe('access_denied');
+    await idp.clock.advance(60_000);
+    expect(idp.to(TOKEN)).toHaveLength(2);
+  });
+
+  it('stops with expired_token when the IdP says the code expired', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.queue(TOKEN, oauthError('expired_token'));
+    expect(asAppError(await failure(idp.clock, pollForTokens(ctx, code))).code).toBe('expired_token');
+  });
+
+  it('stops with expired_token at the deadline while pending, without polling after it', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx, { expires_in: 12 });
+    idp.always(TOKEN, oauthError('authorization_pending'));
+    const error = asAppError(await failure(idp.clock, pollForTokens(ctx, code)));
+    expect(error.code).toBe('expired_token');
+    expect(idp.clock.now()).toBe(arrived + 12_000);
+    expect(pollTimes(idp)).toEqual([arrived + 5_000, arrived + 10_000]);
+    expect(pollTimes(idp).every((t) => t < code.expires_at)).toBe(true);
+  });
+
+  it('does not poll at the very moment the code expires', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx, { expires_in: 10 });
+    idp.always(TOKEN, oauthError('authorization_pending'));
+    expect(asAppError(await failure(idp.clock, pollForTokens(ctx, code))).code).toBe('expired_token');
+    expect(pollTimes(idp)).toEqual([arrived + 5_000]);
+  });
+
+  it('gives up at the deadline when a pending answer arrives after it', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx, { expires_in: 7 });
+    idp.latencyMs = 3_000;
+    idp.always(TOKEN, oauthError('authorization_pending'));
+    expect(asAppError(await failure(idp.clock, pollForTokens(ctx, code))).code).toBe('expired_token');
+    expect(pollTimes(idp)).toEqual([arrived + 5_000]);
+    expect(idp.clock.now()).toBe(arrived + 8_000);
+  });
+
+  it('retries after a 500 with a backoff no shorter than the interval, and reports it to onRetry', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx);
+    idp.queue(TOKEN, text('oops', 500), tokens({ access_token: 'AT-2' }));
+    const onRetry = vi.fn();
+    const result = await run(idp.clock, pollForTokens(ctx, code, undefined, { onRetry }));
+    expect(result.access_token).toBe('AT-2');
+    const [first, second] = pollTimes(idp);
+    expect(first).toBe(arrived + 5_000);
+    expect(second! - first!).toBe(10_000); // 5 s × 2¹, jitter 0
+    expect(second! - first!).toBeGreaterThanOrEqual(code.interval);
+    expect(onRetry).toHaveBeenCalledTimes(1);
+    const [error, wait] = onRetry.mock.calls[0]!;
+    expect(asAppError(error).code).toBe('http');
+    expect(wait).toBe(second! - first!);
+  });
+
+  it('grows the backoff over consecutive failures, as onRetry reports', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.queue(TOKEN, text('oops', 500), text('oops', 502), text('oops', 503), tokens());
+    const waits: number[] = [];
+    await run(idp.clock, pollForTokens(ctx, code, undefined, { onRetry: (_e, wait) => waits.push(wait) }));
+    expect(waits).toEqual([10_000, 20_000, 40_000]);
+    expect(gaps(pollTimes(idp))).toEqual(waits);
+  });
+
+  it("waits for the server's Retry-After when it is longer than the backoff", async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.queue(TOKEN, text('busy', 503, { 'retry-after': '30' }), tokens());
+    await run(idp.clock, pollForTokens(ctx, code));
+    expect(gaps(pollTimes(idp))).toEqual([30_000]);
+  });
+
+  it('retries after a network error (the no-cors probe fails too) and then succeeds', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.queue(TOKEN, networkDown, tokens({ access_token: 'AT-3' }));
+    const onRetry = vi.fn();
+    const result = await run(idp.clock, pollForTokens(ctx, code, undefined, { onRetry }));
+    expect(result.access_token).toBe('AT-3');
+    expect(idp.requests.filter((r) => r.url === TOKEN).map((r) => r.probe)).toEqual([false, true, false]);
+    expect(asAppError(onRetry.mock.calls[0]![0]).code).toBe('network');
+    expect(gaps(pollTimes(idp))).toEqual([10_000]);
+  });
+
+  it('retries after a timeout, counting the backoff from when the timeout fired', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx);
+    idp.queue(TOKEN, hang, tokens());
+    await run(idp.clock, pollForTokens(ctx, code));
+    expect(pollTimes(idp)).toEqual([arrived + 5_000, arrived + 5_000 + 15_000 + 10_000]);
+  });
+
+  it('counts each wait from when the previous answer arrived', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx);
+    idp.latencyMs = 3_000;
+    idp.queue(TOKEN, oauthError('authorization_pending'), oauthError('slow_down'), tokens());
+    await run(idp.clock, pollForTokens(ctx, code));
+    const polls = idp.to(TOKEN);
+    expect(polls.map((r) => r.at)).toEqual([arrived + 5_000, arrived + 13_000, arrived + 26_000]);
+    expect(polls[1]!.at - polls[0]!.answeredAt!).toBe(5_000);
+    expect(polls[2]!.at - polls[1]!.answeredAt!).toBe(10_000);
+  });
+
+  it('stops when aborted while waiting, and polls no more', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.always(TOKEN, oauthError('authorization_pending'));
+    const controller = new AbortController();
+    const box = watch(pollForTokens(ctx, code, controller.signal));
+    await idp.clock.advance(12_000);
+    expect(idp.to(TOKEN)).toHaveLength(2);
+    const reason = new Error('cancelled');
+    controller.abort(reason);
+    await idp.clock.advance(0);
+    expect(box.outcome).toEqual({ ok: false, error: reason });
+    await idp.clock.advance(120_000);
+    expect(idp.to(TOKEN)).toHaveLength(2);
+    expect(idp.clock.pending()).toBe(0);
+  });
+
+  it('stops when aborted during a request, with the abort reason and not a network error', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.queue(TOKEN, hang);
+    idp.always(TOKEN, tokens());
+    const controller = new AbortController();
+    const box = watch(pollForTokens(ctx, code, controller.signal));
+    await idp.clock.advance(6_000);
+    expect(idp.to(TOKEN)).toHaveLength(1);
+    const reason = new Error('cancelled');
+    controller.abort(reason);
+    await idp.clock.advance(0);
+    expect(box.outcome).toEqual({ ok: false, error: reason });
+    await idp.clock.advance(120_000);
+    expect(idp.to(TOKEN)).toHaveLength(1);
+    expect(idp.requests.filter((r) => r.probe)).toHaveLength(0);
+  });
+
+  it('ends with a fatal error such as invalid_client without retrying', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.queue(TOKEN, oauthError('invalid_client', 401));
+    idp.always(TOKEN, tokens());
+    const outcome = await settle(idp.clock, pollForTokens(ctx, code));
+    expect(outcome.ok).toBe(false);
+    expect(asAppError((outcome as { error: unknown }).error).code).toBe('invalid_client');
+    expect(idp.to(TOKEN)).toHaveLength(1);
+  });
+
+  it('expires at the deadline while backing off, without a poll after it', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx, { expires_in: 12 });
+    idp.always(TOKEN, text('oops', 500));
+    expect(asAppError(await failure(idp.clock, pollForTokens(ctx, code))).code).toBe('expired_token');
+    expect(pollTimes(idp)).toEqual([arrived + 5_000]);
+    expect(idp.clock.now()).toBe(arrived + 12_000);
+  });
+});

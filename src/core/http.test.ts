@@ -1,0 +1,261 @@
+import { customFetch, processRefreshTokenResponse, refreshTokenGrantRequest, None } from 'oauth4webapi';
+import { describe, expect, it } from 'vitest';
+import { AppError } from './errors';
+import { as, client, corsBlocked, fakeIdp, hang, json, networkDown, settle, text, watch } from './fake-idp';
+import { DEFAULT_TIMEOUT_MS, requestOptions, retryAfterMs, toAppError, type Endpoint } from './http';
+
+const TOKEN = 'https://idp.example/token';
+
+/** Sends one request through the app's custom fetch, as oauth4webapi would. */
+function send(idp: ReturnType<typeof fakeIdp>, url = TOKEN, endpoint: Endpoint = 'token') {
+  return requestOptions(idp.net, endpoint)[customFetch](url, { method: 'POST', headers: {}, body: new URLSearchParams({ a: '1' }), redirect: 'manual' });
+}
+
+async function appError(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+describe('requestOptions: the one door to the network', () => {
+  it('times out after timeoutMs on the clock when the server never answers', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, hang);
+    const start = idp.clock.now();
+    const box = watch(send(idp));
+    await idp.clock.advance(DEFAULT_TIMEOUT_MS - 1);
+    expect(box.outcome).toBeUndefined();
+    await idp.clock.advance(1);
+    const outcome = box.outcome;
+    if (!outcome || outcome.ok) throw new Error('expected the request to have failed');
+    const error = await appError(Promise.reject(outcome.error));
+    expect(error.code).toBe('timeout');
+    expect(error.transient).toBe(true);
+    expect(idp.clock.now() - start).toBe(DEFAULT_TIMEOUT_MS);
+    // A timeout is not a reason to probe: the server may be slow, not CORS-blocked.
+    expect(idp.requests.filter((r) => r.probe)).toHaveLength(0);
+  });
+
+  it('honours a shorter timeoutMs from the Net', async () => {
+    const idp = fakeIdp();
+    idp.net.timeoutMs = 2_000;
+    idp.queue(TOKEN, hang);
+    const outcome = await settle(idp.clock, send(idp));
+    if (outcome.ok) throw new Error('expected a timeout');
+    expect(outcome.error).toBeInstanceOf(AppError);
+    expect((outcome.error as AppError).code).toBe('timeout');
+    expect(idp.requests[0]!.answeredAt! - idp.requests[0]!.at).toBe(2_000);
+  });
+
+  it('stops the timeout once the answer is in, leaving no timer behind', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, json({ ok: true }));
+    const res = await send(idp);
+    expect(res.status).toBe(200);
+    expect(idp.clock.pending()).toBe(0);
+  });
+
+  it('reports CORS, naming the app origin and client id, when a no-cors probe gets through', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, corsBlocked);
+    const error = await appError(send(idp));
+    expect(error.code).toBe('cors');
+    expect(error.message).toContain('http://127.0.0.1:4000');
+    expect(error.message).toContain('"screen-signin"');
+    expect(error.details).toContain('token endpoint https://idp.example/token');
+    const probe = idp.requests[1]!;
+    expect(probe.probe).toBe(true);
+    expect(probe.url).toBe(TOKEN);
+  });
+
+  it('reports a network problem when the no-cors probe fails too', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, networkDown);
+    const error = await appError(send(idp));
+    expect(error.code).toBe('network');
+    expect(error.transient).toBe(true);
+    expect(error.message).toContain('https://idp.example');
+    expect(idp.requests.map((r) => r.probe)).toEqual([false, true]);
+  });
+
+  it('turns a 503 with Retry-After: 7 into a transient http error with retryAfterMs 7000', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, text('busy', 503, { 'retry-after': '7' }));
+    const error = await appError(send(idp));
+    expect(error.code).toBe('http');
+    expect(error.transient).toBe(true);
+    expect(error.retryAfterMs).toBe(7_000);
+    expect(error.details).toBe('token endpoint https://idp.example/token: HTTP 503');
+  });
+
+  it('treats 429 like a busy server', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, text('slow down', 429));
+    expect((await appError(send(idp))).code).toBe('http');
+  });
+
+  it('refuses an HTML answer as bad_response, naming the endpoint', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, text('<!doctype html><title>Login</title>', 200, { 'content-type': 'text/html' }));
+    const error = await appError(send(idp));
+    expect(error.code).toBe('bad_response');
+    expect(error.details).toContain('token endpoint https://idp.example/token');
+    expect(error.details).toContain('text/html');
+  });
+
+  it('refuses JSON that is not an object', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, json(['a']));
+    expect((await appError(send(idp))).details).toContain('not a JSON object');
+  });
+
+  it('refuses a streamed body larger than maxBytes', async () => {
+    const idp = fakeIdp();
+    idp.net.maxBytes = 100;
+    idp.queue(TOKEN, text(JSON.stringify({ access_token: 'x'.repeat(500) }), 200));
+    const error = await appError(send(idp));
+    expect(error.code).toBe('bad_response');
+    expect(error.details).toContain('larger than 100 bytes');
+  });
+
+  it('refuses a body whose Content-Length already says it is too large', async () => {
+    const idp = fakeIdp();
+    idp.net.maxBytes = 100;
+    idp.queue(TOKEN, text('{}', 200, { 'content-length': '1000000' }));
+    expect((await appError(send(idp))).details).toContain('larger than 100 bytes');
+  });
+
+  it('accepts a body of exactly maxBytes', async () => {
+    const idp = fakeIdp();
+    const body = JSON.stringify({ k: 'x'.repeat(92) });
+    expect(body.length).toBe(100);
+    idp.net.maxBytes = 100;
+    idp.queue(TOKEN, text(body));
+    expect((await send(idp)).status).toBe(200);
+  });
+
+  it('refuses an http URL that is not loopback, without sending anything', async () => {
+    const idp = fakeIdp();
+    const error = await appError(send(idp, 'http://evil.example/token'));
+    expect(error.code).toBe('insecure_uri');
+    expect(idp.requests).toHaveLength(0);
+  });
+
+  it('hands oauth4webapi an application/json body with provider quirks normalised', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, text(JSON.stringify({ error: 'authorization_pending' }), 200, { 'content-type': 'text/plain' }));
+    const res = await send(idp);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({ error: 'authorization_pending' });
+  });
+
+  it('works as the customFetch of a real oauth4webapi request', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, text('<html>', 200, { 'content-type': 'text/html' }));
+    const error = await refreshTokenGrantRequest(as, client, None(), 'RT', requestOptions(idp.net, 'token')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AppError);
+    expect(idp.to(TOKEN)[0]!.form?.get('refresh_token')).toBe('RT');
+  });
+
+  it('passes an outer abort through as the abort, not as a network error', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, hang);
+    const controller = new AbortController();
+    const box = watch(requestOptions(idp.net, 'token', controller.signal)[customFetch](TOKEN, { method: 'POST' }));
+    await idp.clock.advance(1_000);
+    controller.abort(new Error('stopped'));
+    await idp.clock.advance(0);
+    expect(box.outcome).toEqual({ ok: false, error: new Error('stopped') });
+    expect(idp.requests.filter((r) => r.probe)).toHaveLength(0);
+  });
+});
+
+describe('retryAfterMs', () => {
+  it('reads seconds and HTTP dates', () => {
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    expect(retryAfterMs('7', now)).toBe(7_000);
+    expect(retryAfterMs('Wed, 01 Jan 2025 00:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterMs(null, now)).toBeUndefined();
+    expect(retryAfterMs('soon', now)).toBeUndefined();
+  });
+});
+
+describe('toAppError', () => {
+  const net = { client_id: 'screen-signin' };
+
+  /** The error oauth4webapi throws for an OAuth error answer from the token endpoint. */
+  async function oauthFailure(body: Record<string, unknown>, status = 400): Promise<unknown> {
+    const res = new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    return processRefreshTokenResponse(as, client, res).then(
+      () => {
+        throw new Error('expected oauth4webapi to throw');
+      },
+      (e: unknown) => e,
+    );
+  }
+
+  it('says to register a public client with the device grant for invalid_client', async () => {
+    const e = toAppError(await oauthFailure({ error: 'invalid_client' }, 401), 'token', net);
+    expect(e.code).toBe('invalid_client');
+    expect(e.message).toContain('"screen-signin"');
+    expect(e.message).toMatch(/public client/);
+    expect(e.message).toMatch(/device authorization grant/);
+  });
+
+  it('says to enable the device grant for unauthorized_client', async () => {
+    const e = toAppError(await oauthFailure({ error: 'unauthorized_client' }), 'device_authorization', net);
+    expect(e.code).toBe('unauthorized_client');
+    expect(e.message).toMatch(/Enable the device code grant/);
+    expect(e.details).toBe('device authorization endpoint answered unauthorized_client');
+  });
+
+  it('names the refused scopes for invalid_scope', async () => {
+    const e = toAppError(await oauthFailure({ error: 'invalid_scope' }), 'device_authorization', net, 'openid tv:watch');
+    expect(e.code).toBe('invalid_scope');
+    expect(e.message).toContain('"openid tv:watch"');
+    expect(e.message).toMatch(/scope setting/);
+  });
+
+  it('says the phone declined for access_denied', async () => {
+    const e = toAppError(await oauthFailure({ error: 'access_denied' }), 'token', net);
+    expect(e.code).toBe('access_denied');
+    expect(e.message).toMatch(/declined/);
+    expect(e.transient).toBe(false);
+  });
+
+  it('says the sign-in is no longer valid for invalid_grant', async () => {
+    const e = toAppError(await oauthFailure({ error: 'invalid_grant' }), 'token', net);
+    expect(e.code).toBe('invalid_grant');
+    expect(e.message).toMatch(/revoked or has expired/);
+  });
+
+  it('maps an unknown OAuth error to oauth, keeping its name in the details', async () => {
+    const e = toAppError(await oauthFailure({ error: 'temporarily_unavailable' }), 'token', net);
+    expect(e.code).toBe('oauth');
+    expect(e.details).toContain('temporarily_unavailable');
+  });
+
+  it('clips a 10 000-character error_description', async () => {
+    const e = toAppError(await oauthFailure({ error: 'invalid_grant', error_description: 'x'.repeat(10_000) }), 'token', net);
+    expect(e.details!.length).toBeLessThan(300);
+    expect(e.details).toMatch(/x…$/);
+    expect(e.message.length).toBeLessThan(300);
+  });
+
+  it('returns an AppError unchanged', () => {
+    const original = new AppError('cors', 'blocked');
+    expect(toAppError(original, 'token', net)).toBe(original);
+  });
+
+  it('keeps the original error as the cause', async () => {
+    const raw = await oauthFailure({ error: 'access_denied' });
+    expect(toAppError(raw, 'token', net).cause).toBe(raw);
+  });
+});
