@@ -6,7 +6,7 @@ export default defineConfig({
   // Relative asset URLs: the build works from any path a deployer serves it under.
   base: './',
   build: {
-    sourcemap: false,
+    sourcemap: false, target: ['chrome69', 'safari12'],
   },
   preview: { host: '127.0.0.1', port: 4000, strictPort: true },
   server: { host: '127.0.0.1', port: 4000, strictPort: true },

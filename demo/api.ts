@@ -142,7 +142,7 @@ export async function startApi(opts: ApiOptions): Promise<DemoApi> {
   function expectedHtus(req: http.IncomingMessage, path: string): Set<string> {
     const urls = new Set([new URL(path, `http://127.0.0.1:${port}`).href]);
     const host = req.headers.host;
-    if (host && /^[A-Za-z0-9.\-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host)) {
+    if (host && /^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$/.test(host)) {
       try {
         urls.add(new URL(path, `http://${host}`).href);
       } catch {

@@ -79,6 +79,7 @@ export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal):
   checkUri('verification_uri', res.verification_uri);
   checkUri('verification_uri_complete', res.verification_uri_complete);
   // The code is shown as text only; still, a person cannot type a paragraph or invisible characters.
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (res.user_code.length > MAX_USER_CODE_LENGTH || /[\u0000-\u001f\u007f]/.test(res.user_code)) {
     throw new AppError('bad_response', 'The sign-in server sent a code that cannot be shown.', {
       details: `device authorization endpoint: user_code is ${res.user_code.length} characters or has control characters`,

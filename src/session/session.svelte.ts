@@ -151,6 +151,7 @@ export class Session {
   async #prepare(signal: AbortSignal): Promise<Ready> {
     this.phase = { status: 'starting' };
     const { url } = this.#deps;
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off address, not state
     const { file, problem } = await loadConfigFile(this.#deps.fetch, new URL('config.json', url).href);
     const parsed = parseConfig(file, url.searchParams);
     const problems = [...(problem ? [problem] : []), ...(parsed.ok ? [] : parsed.problems)];

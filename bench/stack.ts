@@ -1,0 +1,156 @@
+/**
+ * The parts every bench run shares: the build, the demo IdP and API, the static servers for the
+ * app and the baseline, Chromium, and the phone that approves codes.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
+import { startApi, type DemoApi } from '../demo/api.ts';
+import { startIdp, type Idp } from '../demo/idp.ts';
+import { startStatic, type StaticServer } from '../demo/static.ts';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const benchDir = path.join(repoRoot, 'bench');
+
+/** The demo IdP issues tokens for this audience whatever port the API got (as in e2e/fixtures). */
+const DEMO_API_AUDIENCE = 'http://127.0.0.1:4020/';
+export const DEFAULT_SCOPE = 'openid profile offline_access';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-sync',
+];
+
+/** `vite build` of the app into `outDir` (not dist/, so a bench never races an e2e run over dist/). */
+export async function buildApp(outDir: string): Promise<void> {
+  const { build } = await import('vite');
+  await build({ root: repoRoot, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  if (!existsSync(path.join(outDir, 'index.html'))) throw new Error(`vite build left no ${outDir}/index.html`);
+}
+
+export interface Stack {
+  idp: Idp;
+  api: DemoApi;
+  app: StaticServer;
+  baseline: StaticServer;
+  /** The scope the app's config.json asks for; the baseline asks for the same. */
+  scope: string;
+  close(): Promise<void>;
+}
+
+export async function startStack(distDir: string, idpInterval: number): Promise<Stack> {
+  const app = await startStatic({ port: 0, root: distDir });
+  const baseline = await startStatic({ port: 0, root: path.join(benchDir, 'baseline') });
+  const origins = [new URL(app.url).origin, new URL(baseline.url).origin];
+  const idp = await startIdp({ port: 0, appOrigins: origins, interval: idpInterval });
+  const api = await startApi({ port: 0, issuer: idp.issuer, audience: DEMO_API_AUDIENCE, appOrigins: origins });
+  let scope = DEFAULT_SCOPE;
+  try {
+    const config: unknown = JSON.parse(await readFile(path.join(distDir, 'config.json'), 'utf8'));
+    const s = (config as { scope?: unknown }).scope;
+    if (typeof s === 'string' && s.trim()) scope = s.trim();
+  } catch {
+    // no config.json in the build: the app's default scope
+  }
+  return {
+    idp,
+    api,
+    app,
+    baseline,
+    scope,
+    async close() {
+      await Promise.allSettled([app.close(), baseline.close(), api.close(), idp.close()]);
+    },
+  };
+}
+
+/** The TV address of the app (config.json from the build, issuer and API from the query, like e2e). */
+export function appUrl(stack: Stack, extra: Record<string, string> = {}): string {
+  return `${stack.app.url}?${new URLSearchParams({ issuer: stack.idp.issuer, api: stack.api.url, ...extra })}`;
+}
+
+export function baselineUrl(stack: Stack): string {
+  return `${stack.baseline.url}?${new URLSearchParams({ issuer: stack.idp.issuer, api: stack.api.url, client_id: 'screen-signin', scope: stack.scope })}`;
+}
+
+export function chromiumPath(): string | undefined {
+  return [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find((p): p is string => !!p && existsSync(p));
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true });
+}
+
+/** The person with the phone: one unthrottled context for the whole bench (signed in after the first approval). */
+export class Phone {
+  readonly #context: BrowserContext;
+  readonly #page: Page;
+  private constructor(context: BrowserContext, page: Page) {
+    this.#context = context;
+    this.#page = page;
+  }
+
+  static async open(browser: Browser): Promise<Phone> {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    return new Phone(context, await context.newPage());
+  }
+
+  /** Opens the verification URI (with the code), then whatever the IdP asks: confirm, login, consent. */
+  async approve(uri: string): Promise<void> {
+    const phone = this.#page;
+    await phone.goto(uri);
+    await phone.getByTestId('idp-confirm').click();
+    const login = phone.getByTestId('idp-login');
+    const allow = phone.getByTestId('idp-allow');
+    const success = phone.getByTestId('idp-success');
+    for (let step = 0; step < 4; step++) {
+      await login.or(allow).or(success).first().waitFor({ timeout: 15_000 });
+      if (await success.isVisible()) return;
+      if (await login.isVisible()) {
+        await login.fill('ada');
+        await phone.getByTestId('idp-password').fill('screen');
+        await phone.getByTestId('idp-submit').click();
+        await allow.or(success).first().waitFor({ timeout: 15_000 });
+        continue;
+      }
+      await allow.click();
+      await success.waitFor({ timeout: 15_000 });
+      return;
+    }
+    throw new Error('the phone did not reach the success page');
+  }
+
+  async close(): Promise<void> {
+    await this.#context.close();
+  }
+}
+
+/** CDP Performance.getMetrics as a name → value map (durations in seconds, as CDP gives them). */
+export async function cdpMetrics(cdp: CDPSession): Promise<Record<string, number>> {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
+}
+
+export interface MemorySample {
+  /** V8 heap in use after forced GC (CDP Runtime.getHeapUsage usedSize), bytes. */
+  heapUsed: number;
+  /** Live DOM nodes after GC (CDP Memory.getDOMCounters, includes detached nodes still referenced). */
+  domNodes: number;
+  /** Elements in the document (document.getElementsByTagName('*').length). */
+  elements: number;
+  jsEventListeners: number;
+}
+
+export async function memorySample(page: Page, cdp: CDPSession): Promise<MemorySample> {
+  const elements = await page.evaluate(() => document.getElementsByTagName('*').length);
+  for (let i = 0; i < 3; i++) await cdp.send('HeapProfiler.collectGarbage');
+  const heap = await cdp.send('Runtime.getHeapUsage');
+  const dom = await cdp.send('Memory.getDOMCounters');
+  return { heapUsed: heap.usedSize, domNodes: dom.nodes, elements, jsEventListeners: dom.jsEventListeners };
+}
