@@ -193,6 +193,12 @@ describe('afterPoll (RFC 8628 §3.5)', () => {
     expect(BACKOFF_CAP_MS).toBe(60_000);
   });
 
+  it('keeps the jittered backoff under the cap too', () => {
+    let state: PollState & { wait?: number } = start;
+    for (let i = 0; i < 10; i++) state = afterPoll(state, transient(), () => 0.999);
+    expect(state.wait).toBe(BACKOFF_CAP_MS);
+  });
+
   it('forgets earlier failures after a pending answer', () => {
     const failed = afterPoll(afterPoll(start, transient(), zero), transient(), zero);
     expect(failed.failures).toBe(2);

@@ -123,9 +123,9 @@ export function afterPoll(state: PollState, outcome: PollOutcome, random: () => 
     }
     case 'transient': {
       const failures = state.failures + 1;
-      const backoff = Math.min(BACKOFF_CAP_MS, state.interval * 2 ** failures);
-      const jittered = backoff * (1 + 0.2 * random());
-      const wait = Math.max(state.interval, outcome.retryAfterMs ?? 0, Math.round(jittered));
+      // Jitter spreads screens that lost the network together; the cap bounds the jittered wait.
+      const backoff = Math.min(BACKOFF_CAP_MS, Math.round(state.interval * 2 ** failures * (1 + 0.2 * random())));
+      const wait = Math.max(state.interval, outcome.retryAfterMs ?? 0, backoff);
       return { interval: state.interval, failures, wait };
     }
   }
