@@ -137,4 +137,16 @@ describe('callApi', () => {
     expect(decodeJwt(first!.headers.get('dpop')!).nonce).toBeUndefined();
     expect(idp.to(TOKEN)).toHaveLength(0);
   });
+
+  it('uses Bearer when the IdP offers DPoP but issued a Bearer token (RFC 9449 §5)', async () => {
+    const idp = fakeIdp();
+    const dpopAs = { ...as, dpop_signing_alg_values_supported: ['ES256'] };
+    const dpop = await createDPoP(dpopAs, client);
+    const held = new Tokens({ net: idp.net, as: dpopAs, client, dpop }, { access_token: 'AT-1', token_type: 'bearer', expires_in: 3600 });
+    idp.queue(API, json({ ok: true }));
+    await callApi(idp.net, held, new URL(API));
+    const [call] = idp.to(API);
+    expect(call!.headers.get('authorization')).toBe('Bearer AT-1');
+    expect(call!.headers.get('dpop')).toBeNull();
+  });
 });

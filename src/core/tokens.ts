@@ -45,6 +45,8 @@ interface Held {
   /** Epoch ms; undefined when the IdP gave no expires_in. */
   expires_at?: number;
   refresh_at?: number;
+  /** token_type DPoP: the access token is bound to our key and must travel with a proof. */
+  bound: boolean;
 }
 
 export class Tokens {
@@ -72,6 +74,8 @@ export class Tokens {
       refresh_token: response.refresh_token ?? this.#held?.refresh_token,
       expires_at: lifetime !== undefined ? now + lifetime : undefined,
       refresh_at: lifetime !== undefined ? now + lifetime - refreshMargin(lifetime) : undefined,
+      // An IdP may advertise DPoP yet issue a Bearer token (RFC 9449 §5): then the API gets Bearer.
+      bound: response.token_type === 'dpop',
     };
   }
 
@@ -203,8 +207,8 @@ export class Tokens {
     this.#lastError = undefined;
   }
 
-  /** For the one place that attaches tokens to requests (api.ts). */
+  /** The DPoP handle to use with the access token, when it is DPoP-bound (api.ts, identity.ts). */
   get dpop(): DPoPHandle | undefined {
-    return this.#ctx.dpop;
+    return this.#held?.bound ? this.#ctx.dpop : undefined;
   }
 }
