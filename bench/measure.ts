@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Browser, CDPSession } from '@playwright/test';
-import { collect, probe, type ResourceEntry } from './probe.ts';
+import { collect, pageScript, probe, type ResourceEntry } from './probe.ts';
 import { compressedSizes, type Sizes } from './size.ts';
 import { cdpMetrics, type Phone } from './stack.ts';
 import { readFileSync } from 'node:fs';
@@ -165,7 +165,8 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => {
-      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console.error: ${msg.text()}`);
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+        problems.push(`console.error: ${msg.text()}`);
     });
     const cdp = await context.newCDPSession(page);
     await applyProfile(cdp, o.profile);
@@ -179,7 +180,7 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
     await page.exposeBinding('__benchMark', async (_source, name: string) => {
       markOf(name).resolve(await cdpMetrics(cdp));
     });
-    await page.addInitScript(probe);
+    await page.addInitScript({ content: pageScript(probe) });
 
     await page.goto(o.url, { waitUntil: 'commit', timeout });
     const what = `${o.target} on ${o.profile.name}`;
@@ -191,7 +192,9 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
           return `${s?.getAttribute('data-state') ?? 'no status'}: ${(s?.textContent ?? '').trim()} ${(e?.textContent ?? '').trim()}`;
         })
         .catch(() => 'page unreadable');
-      return new Error(`${what}: ${step}: ${err instanceof Error ? err.message : String(err)} [screen: ${status}] ${problems.join('; ')}`);
+      return new Error(
+        `${what}: ${step}: ${err instanceof Error ? err.message : String(err)} [screen: ${status}] ${problems.join('; ')}`,
+      );
     };
 
     let atCode: Record<string, number>;
@@ -212,7 +215,8 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
     if (!phoneUri) throw await failure('phone', new Error('no verification URI on screen'));
     const approvalsBefore = o.approvals.length;
     await o.phone.approve(phoneUri);
-    if (o.approvals.length !== approvalsBefore + 1) throw await failure('approval', new Error(`the IdP recorded ${o.approvals.length - approvalsBefore} approvals`));
+    if (o.approvals.length !== approvalsBefore + 1)
+      throw await failure('approval', new Error(`the IdP recorded ${o.approvals.length - approvalsBefore} approvals`));
     const approvedAt = o.approvals[o.approvals.length - 1]!;
     try {
       await withTimeout(markOf('signed-in').promise, timeout, 'the signed-in screen with the API result');
@@ -220,7 +224,7 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
       throw await failure('signed-in', err);
     }
 
-    const seen = await page.evaluate(collect);
+    const seen = (await page.evaluate(pageScript(collect))) as ReturnType<typeof collect>;
     const state = seen.state;
     if (!state || state.textAt === undefined || state.codeAt === undefined || state.signedInWall === undefined) {
       throw await failure('probe', new Error('the probe saw no code or no signed-in screen'));

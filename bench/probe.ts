@@ -150,11 +150,28 @@ export function probe(): void {
   };
 
   // The Document node exists before any markup is parsed: observing it sees everything.
-  new MutationObserver(schedule).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+  new MutationObserver(schedule).observe(document, {
+    subtree: true,
+    childList: true,
+    characterData: true,
+    attributes: true,
+  });
+}
+
+/**
+ * `fn` as a script for `addInitScript({ content })` / `page.evaluate(string)`. tsx (esbuild with
+ * keepNames) wraps named inner functions in `__name(...)`, which does not exist in the page.
+ */
+export function pageScript(fn: () => unknown): string {
+  return `(() => { const __name = (f) => f; return (${fn.toString()})(); })()`;
 }
 
 /** Reads what the probe saw plus the page's resource timing (run in the page). */
-export function collect(): { state: ProbeState | undefined; resources: ResourceEntry[]; navigation: ResourceEntry | undefined } {
+export function collect(): {
+  state: ProbeState | undefined;
+  resources: ResourceEntry[];
+  navigation: ResourceEntry | undefined;
+} {
   const pick = (e: PerformanceResourceTiming): ResourceEntry => ({
     name: e.name,
     initiatorType: e.initiatorType,

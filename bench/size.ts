@@ -102,10 +102,12 @@ export function jsImports(code: string): { static: string[]; dynamic: string[] }
   const staticRe = /(?:^|[^.\w$])(?:import|export)\s*(?:[\w$*{}\s,]*?\s*from\s*)?(["'`])(\.{1,2}\/[^"'`]+)\1/g;
   for (const m of code.matchAll(staticRe)) if (m[2]) stat.add(m[2]);
   // Dynamic: `import("./a.js")` (Vite may wrap it in a preload helper; the literal is still there).
-  for (const m of code.matchAll(/(?:^|[^.\w$])import\s*\(\s*(["'`])(\.{1,2}\/[^"'`]+)\1\s*\)/g)) if (m[2]) dyn.add(m[2]);
+  for (const m of code.matchAll(/(?:^|[^.\w$])import\s*\(\s*(["'`])(\.{1,2}\/[^"'`]+)\1\s*\)/g))
+    if (m[2]) dyn.add(m[2]);
   // Vite's preload helper lists a dynamic chunk's deps as string literals in a `__vite__mapDeps` array.
   for (const m of code.matchAll(/__vite__mapDeps\s*=\s*\([^)]*\)\s*=>[^[]*\[([^\]]*)\]/g)) {
-    for (const s of (m[1] ?? '').matchAll(/["'`]([^"'`]+\.(?:js|css))["'`]/g)) if (s[1]) dyn.add(s[1].startsWith('.') ? s[1] : `./${s[1]}`);
+    for (const s of (m[1] ?? '').matchAll(/["'`]([^"'`]+\.(?:js|css))["'`]/g))
+      if (s[1]) dyn.add(s[1].startsWith('.') ? s[1] : `./${s[1]}`);
   }
   for (const s of stat) dyn.delete(s);
   return { static: [...stat], dynamic: [...dyn] };
@@ -136,7 +138,12 @@ export async function checkSize(
   const lazyRoots = new Set<string>();
 
   /** Adds a file and, for JS, its static imports to `into`; dynamic imports go to `lazyRoots`. */
-  const walk = async (abs: string, via: SizedFile['via'], into: Map<string, SizedFile>, skip: Map<string, SizedFile>) => {
+  const walk = async (
+    abs: string,
+    via: SizedFile['via'],
+    into: Map<string, SizedFile>,
+    skip: Map<string, SizedFile>,
+  ) => {
     if (into.has(abs) || skip.has(abs)) return;
     const data = await read(abs);
     const kind = kindOf(abs);
@@ -154,7 +161,7 @@ export async function checkSize(
   }
   const lazy = new Map<string, SizedFile>();
   // Dynamic imports found while walking lazy chunks are lazy too.
-  for (let added = true; added; ) {
+  for (let added = true; added;) {
     added = false;
     for (const abs of [...lazyRoots]) {
       if (initial.has(abs) || lazy.has(abs)) continue;
@@ -165,16 +172,21 @@ export async function checkSize(
 
   const sum = (files: Iterable<SizedFile>): Sizes => {
     const t = { raw: 0, gzip: 0, brotli: 0 };
-    for (const f of files) if (f.kind === 'js' || f.kind === 'css') {
-      t.raw += f.raw;
-      t.gzip += f.gzip;
-      t.brotli += f.brotli;
-    }
+    for (const f of files)
+      if (f.kind === 'js' || f.kind === 'css') {
+        t.raw += f.raw;
+        t.gzip += f.gzip;
+        t.brotli += f.brotli;
+      }
     return t;
   };
   const initialTotal = sum(initial.values());
   const lazyTotal = sum(lazy.values());
-  const total = { raw: initialTotal.raw + lazyTotal.raw, gzip: initialTotal.gzip + lazyTotal.gzip, brotli: initialTotal.brotli + lazyTotal.brotli };
+  const total = {
+    raw: initialTotal.raw + lazyTotal.raw,
+    gzip: initialTotal.gzip + lazyTotal.gzip,
+    brotli: initialTotal.brotli + lazyTotal.brotli,
+  };
   const budgetOn = options.withLazy ? 'initial+lazy' : 'initial';
   return {
     dir: root,
@@ -199,7 +211,9 @@ export function formatSizeReport(r: SizeReport): string {
   rows.push(['lazy JS+CSS', '', kB(r.lazyTotal.raw), kB(r.lazyTotal.gzip), kB(r.lazyTotal.brotli)]);
   rows.push(['initial + lazy', '', kB(r.total.raw), kB(r.total.gzip), kB(r.total.brotli)]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  const lines = rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  const lines = rows.map((row) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
+  );
   const measured = r.budgetOn === 'initial' ? r.initialTotal.gzip : r.total.gzip;
   lines.push(
     `${r.pass ? 'PASS' : 'FAIL'}: ${r.budgetOn} JS+CSS is ${kB(measured)} gzip, budget ${kB(r.budget)}` +

@@ -50,6 +50,11 @@ export interface IdpOptions {
   cors?: boolean;
   /** default true: DPoP enabled (tokens DPoP-bound when the client sends a proof; Bearer otherwise) */
   dpop?: boolean;
+  /**
+   * The issuer to announce, default `http://127.0.0.1:<port>`. For running behind a reverse proxy
+   * (the e2e fault proxy) that forwards the Host header: tokens' `iss` then matches discovery.
+   */
+  issuer?: string;
 }
 
 export interface Idp {
@@ -572,7 +577,7 @@ export async function startIdp(opts: IdpOptions = {}): Promise<Idp> {
     socket.on('close', () => sockets.delete(socket));
   });
   const port = await listen(server, opts.port ?? 4010);
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = opts.issuer ?? `http://127.0.0.1:${port}`;
 
   const store = new MemoryStore();
   const approvals: number[] = [];

@@ -1,3 +1,5 @@
+// First: the APIs older TV engines lack must exist before Svelte's runtime evaluates.
+import './polyfills';
 import { mount } from 'svelte';
 import { Session } from './session/session.svelte';
 import App from './ui/App.svelte';

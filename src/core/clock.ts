@@ -5,6 +5,12 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * setTimeout fires at once for a delay beyond 2^31 - 1 ms (HTML timers keep it in a signed 32-bit
+ * int), so a huge Retry-After would become a tight loop. Longer sleeps end after 24.8 days instead.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
@@ -17,7 +23,7 @@ export const systemClock: Clock = {
       const timer = setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
-      }, Math.max(0, ms));
+      }, Math.min(MAX_TIMER_MS, Math.max(0, ms)));
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };

@@ -118,9 +118,8 @@ describe('parseConfig', () => {
 describe('parseConfig: screen settings', () => {
   it('uses the shared-screen defaults when nothing is set', () => {
     const c = config(parseConfig(valid, q()));
-    expect({ dpop: c.dpop, api_interval: c.api_interval, idle_timeout: c.idle_timeout, max_session: c.max_session, show_user: c.show_user }).toEqual(
-      DEFAULTS,
-    );
+    const picked = Object.fromEntries(Object.keys(DEFAULTS).map((key) => [key, c[key as keyof typeof DEFAULTS]]));
+    expect(picked).toEqual(DEFAULTS);
   });
 
   it('reads booleans and seconds from the query as text', () => {
@@ -144,6 +143,53 @@ describe('parseConfig: screen settings', () => {
 
   it.each(['-1', 'soon'])('names a seconds setting that is not 0 or more (%s)', (value) => {
     expect(keys(parseConfig(valid, q(`idle_timeout=${value}`)))).toEqual(['idle_timeout']);
+  });
+});
+
+describe('parseConfig: proxy mode and endpoints given directly', () => {
+  it('takes a proxy path and adds the trailing slash the mapping needs', () => {
+    expect(config(parseConfig({ ...valid, proxy: '/idp/' }, q())).proxy).toBe('/idp/');
+    expect(config(parseConfig(valid, q('proxy=/auth/entra'))).proxy).toBe('/auth/entra/');
+    expect(config(parseConfig(valid, q())).proxy).toBeUndefined();
+  });
+
+  it.each([
+    ['idp/', 'own address'],
+    ['https://proxy.example/idp/', 'own address'],
+    ['//evil.example/idp/', 'plain path'],
+    ['/idp/../assets/', 'plain path'],
+    ['/idp/%2e%2e/', 'plain path'],
+    ['/idp/?x=1', 'plain path'],
+    ['/', 'sub-path'],
+  ])('refuses the proxy "%s", naming the key', (proxy, words) => {
+    const p = problems(parseConfig({ ...valid, proxy }, q()));
+    expect(p).toHaveLength(1);
+    expect(p[0]!.key).toBe('proxy');
+    expect(p[0]!.problem).toContain(words);
+  });
+
+  it('takes endpoints given directly as URLs', () => {
+    const c = config(
+      parseConfig(
+        {
+          ...valid,
+          device_authorization_endpoint: 'https://github.com/login/device/code',
+          token_endpoint: 'https://github.com/login/oauth/access_token',
+          revocation_endpoint: 'https://idp.example/revoke',
+          userinfo_endpoint: 'https://idp.example/userinfo',
+        },
+        q(),
+      ),
+    );
+    expect(c.device_authorization_endpoint?.href).toBe('https://github.com/login/device/code');
+    expect(c.token_endpoint?.href).toBe('https://github.com/login/oauth/access_token');
+    expect(c.revocation_endpoint?.href).toBe('https://idp.example/revoke');
+    expect(c.userinfo_endpoint?.href).toBe('https://idp.example/userinfo');
+  });
+
+  it('holds endpoints given directly to the same rules as the issuer (https, absolute)', () => {
+    const p = problems(parseConfig({ ...valid, token_endpoint: 'http://idp.example/token', device_authorization_endpoint: '/device' }, q()));
+    expect(p.map((x) => x.key).sort()).toEqual(['device_authorization_endpoint', 'token_endpoint']);
   });
 });
 
@@ -187,5 +233,53 @@ describe('loadConfigFile', () => {
   it('names another HTTP status as a problem with the status', async () => {
     const result = await loadConfigFile(serve(new Response('oops', { status: 500 })).fetchFn, '/config.json');
     expect(result.problem?.problem).toContain('500');
+  });
+});
+
+describe('parseConfig: look and signage', () => {
+  const page = new URL('http://127.0.0.1:4000/tv/index.html');
+
+  it('defaults to the dark theme, no kiosk mode and 3 idle codes', () => {
+    const c = config(parseConfig(valid, q()));
+    expect({ theme: c.theme, kiosk: c.kiosk, max_idle_codes: c.max_idle_codes }).toEqual({ theme: 'dark', kiosk: false, max_idle_codes: 3 });
+    expect([c.title, c.logo, c.accent]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('reads theme, title, accent, kiosk and max_idle_codes from the query', () => {
+    const c = config(parseConfig(valid, q('theme=light&title=Room+4&accent=%23ff8800&kiosk=true&max_idle_codes=0')));
+    expect(c.theme).toBe('light');
+    expect(c.title).toBe('Room 4');
+    expect(c.accent).toBe('#ff8800');
+    expect(c.kiosk).toBe(true);
+    expect(c.max_idle_codes).toBe(0);
+  });
+
+  it('names a theme that is neither dark nor light', () => {
+    expect(problems(parseConfig({ ...valid, theme: 'blue' }, q()))).toEqual([{ key: 'theme', problem: 'must be dark or light, got "blue"' }]);
+  });
+
+  it.each(['#ff8800', '#f80', 'rgb(255, 136, 0)', 'rgb(255 136 0)', 'hsl(32, 100%, 50%)'])('accepts the accent colour %s', (accent) => {
+    expect(config(parseConfig({ ...valid, accent }, q())).accent).toBe(accent);
+  });
+
+  it.each(['orange', '#ff880080', 'rgba(0,0,0,0.5)', 'rgb(300, 0, 0)', 'url(x)', '#ggg'])('names an accent it cannot check the contrast of (%s)', (accent) => {
+    expect(keys(parseConfig({ ...valid, accent }, q()))).toEqual(['accent']);
+  });
+
+  it('accepts a logo over https or on the app origin, resolving a relative path against the page', () => {
+    expect(config(parseConfig({ ...valid, logo: 'https://cdn.example/logo.svg' }, q(), page)).logo?.href).toBe('https://cdn.example/logo.svg');
+    expect(config(parseConfig({ ...valid, logo: 'brand/logo.png' }, q(), page)).logo?.href).toBe('http://127.0.0.1:4000/tv/brand/logo.png');
+    expect(config(parseConfig({ ...valid, logo: 'http://127.0.0.1:4000/logo.png' }, q(), page)).logo?.origin).toBe(page.origin);
+  });
+
+  it.each(['http://cdn.example/logo.svg', '//cdn.example/logo.svg', 'data:image/svg+xml,<svg/>', 'javascript:alert(1)'])(
+    'refuses a logo that is neither https nor on the app origin (%s)',
+    (logo) => {
+      expect(keys(parseConfig({ ...valid, logo }, q(), page))).toEqual(['logo']);
+    },
+  );
+
+  it.each(['-1', '1.5', 'many'])('names a max_idle_codes that is not a whole number (%s)', (value) => {
+    expect(keys(parseConfig(valid, q(`max_idle_codes=${value}`)))).toEqual(['max_idle_codes']);
   });
 });

@@ -2,6 +2,8 @@
  * Runtime configuration: `config.json` beside index.html, then URL query parameters on top (the URL
  * wins). One static build serves many screens, so nothing here is baked in at build time.
  */
+import { parseColor } from './color';
+
 export interface Config {
   issuer: URL;
   client_id: string;
@@ -20,6 +22,24 @@ export interface Config {
   max_session: number;
   /** Whether the signed-in person's name is shown. */
   show_user: boolean;
+  /** Proxy mode: a same-origin path ("/idp/") that forwards to the IdP, for IdPs without CORS (src/core/endpoints.ts). */
+  proxy?: string;
+  /** Endpoints given directly, for IdPs without discovery; with the first two set, nothing is discovered. */
+  device_authorization_endpoint?: URL;
+  token_endpoint?: URL;
+  revocation_endpoint?: URL;
+  userinfo_endpoint?: URL;
+  /** Colour scheme of the screen. */
+  theme: 'dark' | 'light';
+  /** Brand: a heading above the code, a logo (https or this app's origin), an accent colour. */
+  title?: string;
+  logo?: URL;
+  /** A CSS colour (#rgb, #rrggbb, rgb(), hsl()); its contrast is checked where it is applied. */
+  accent?: string;
+  /** Signage: no cursor, no context menu, no selection; errors return to a new code by themselves. */
+  kiosk: boolean;
+  /** After this many codes in a row expire unused, stop asking the IdP until someone is there; 0 = never stop. */
+  max_idle_codes: number;
 }
 
 export interface ConfigProblem {
@@ -38,6 +58,9 @@ export const DEFAULTS = {
   idle_timeout: 900,
   max_session: 8 * 3600,
   show_user: true,
+  theme: 'dark',
+  kiosk: false,
+  max_idle_codes: 3,
 } as const;
 
 const KEYS = [
@@ -53,6 +76,17 @@ const KEYS = [
   'idle_timeout',
   'max_session',
   'show_user',
+  'proxy',
+  'device_authorization_endpoint',
+  'token_endpoint',
+  'revocation_endpoint',
+  'userinfo_endpoint',
+  'theme',
+  'title',
+  'logo',
+  'accent',
+  'kiosk',
+  'max_idle_codes',
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -121,7 +155,62 @@ function parseSeconds(key: string, value: unknown, fallback: number, problems: C
   return n;
 }
 
-export function parseConfig(file: Record<string, unknown> | undefined, query: URLSearchParams): ConfigResult {
+/**
+ * Proxy mode's path on this screen's own origin: absolute ("/idp/"), one trailing slash added when
+ * missing so that "/idp" and "/idp/" mean the same place. Not "/" (the app lives there), and nothing
+ * that could leave the origin ("//host" is a network-path reference, RFC 3986 §4.2) or the prefix.
+ */
+function parseProxy(value: unknown, problems: ConfigProblem[]): string | undefined {
+  const path = optionalString('proxy', value, problems);
+  if (path === undefined) return undefined;
+  const problem = !path.startsWith('/')
+    ? `must be a path on this screen's own address, such as "/idp/", got "${path}"`
+    : path.startsWith('//') || /[\\?#\s%]/.test(path) || path.split('/').some((s) => s === '..' || s === '.')
+      ? `must be a plain path such as "/idp/", got "${path}"`
+      : path === '/'
+        ? 'must be a sub-path such as "/idp/", not "/" (the screen itself is served there)'
+        : undefined;
+  if (problem) {
+    problems.push({ key: 'proxy', problem });
+    return undefined;
+  }
+  return path.endsWith('/') ? path : `${path}/`;
+}
+
+const optionalUrl = (key: string, value: unknown, problems: ConfigProblem[]): URL | undefined =>
+  value === undefined || value === null || value === '' ? undefined : parseUrl(key, value, problems);
+
+function parseCount(key: string, value: unknown, fallback: number, problems: ConfigProblem[]): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 0) {
+    problems.push({ key, problem: `must be a whole number (0 or more), got "${String(value)}"` });
+    return fallback;
+  }
+  return n;
+}
+
+/** A logo may come from https anywhere or from this app's own origin (a relative path is that). */
+function parseLogo(value: unknown, page: URL | undefined, problems: ConfigProblem[]): URL | undefined {
+  const text = optionalString('logo', value, problems);
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text, page);
+  } catch {
+    problems.push({ key: 'logo', problem: `"${text}" is not a URL` });
+    return undefined;
+  }
+  if (url.protocol === 'https:' || (page && url.origin === page.origin)) return url;
+  problems.push({ key: 'logo', problem: `must be an https: URL or on this app's origin, got "${text}"` });
+  return undefined;
+}
+
+/**
+ * `page` is the app's own URL: relative logo paths resolve against it, and its origin may serve
+ * the logo over plain http (a local demo).
+ */
+export function parseConfig(file: Record<string, unknown> | undefined, query: URLSearchParams, page?: URL): ConfigResult {
   const raw = mergeSources(file, query);
   const problems: ConfigProblem[] = [];
 
@@ -156,11 +245,51 @@ export function parseConfig(file: Record<string, unknown> | undefined, query: UR
   const api_interval = parseSeconds('api_interval', raw.api_interval, DEFAULTS.api_interval, problems);
   const idle_timeout = parseSeconds('idle_timeout', raw.idle_timeout, DEFAULTS.idle_timeout, problems);
   const max_session = parseSeconds('max_session', raw.max_session, DEFAULTS.max_session, problems);
+  const proxy = parseProxy(raw.proxy, problems);
+  const device_authorization_endpoint = optionalUrl('device_authorization_endpoint', raw.device_authorization_endpoint, problems);
+  const token_endpoint = optionalUrl('token_endpoint', raw.token_endpoint, problems);
+  const revocation_endpoint = optionalUrl('revocation_endpoint', raw.revocation_endpoint, problems);
+  const userinfo_endpoint = optionalUrl('userinfo_endpoint', raw.userinfo_endpoint, problems);
+  const themeText = optionalString('theme', raw.theme, problems) ?? DEFAULTS.theme;
+  const theme = themeText === 'light' || themeText === 'dark' ? themeText : DEFAULTS.theme;
+  if (theme !== themeText) problems.push({ key: 'theme', problem: `must be dark or light, got "${themeText}"` });
+  const title = optionalString('title', raw.title, problems);
+  const logo = parseLogo(raw.logo, page, problems);
+  const accent = optionalString('accent', raw.accent, problems);
+  if (accent !== undefined && !parseColor(accent)) {
+    problems.push({ key: 'accent', problem: `must be a colour as #rgb, #rrggbb, rgb() or hsl(), got "${accent}"` });
+  }
+  const kiosk = parseBoolean('kiosk', raw.kiosk, DEFAULTS.kiosk, problems);
+  const max_idle_codes = parseCount('max_idle_codes', raw.max_idle_codes, DEFAULTS.max_idle_codes, problems);
 
   if (problems.length || !issuer || !client_id) return { ok: false, problems };
   return {
     ok: true,
-    config: { issuer, client_id, scope, api, audience, resource, lang, dpop, api_interval, idle_timeout, max_session, show_user },
+    config: {
+      issuer,
+      client_id,
+      scope,
+      api,
+      audience,
+      resource,
+      lang,
+      dpop,
+      api_interval,
+      idle_timeout,
+      max_session,
+      show_user,
+      proxy,
+      device_authorization_endpoint,
+      token_endpoint,
+      revocation_endpoint,
+      userinfo_endpoint,
+      theme,
+      title,
+      logo,
+      accent,
+      kiosk,
+      max_idle_codes,
+    },
   };
 }
 

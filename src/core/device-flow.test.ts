@@ -3,6 +3,7 @@ import {
   afterPoll,
   BACKOFF_CAP_MS,
   DEFAULT_INTERVAL_MS,
+  MIN_INTERVAL_MS,
   pollForTokens,
   requestDeviceCode,
   type DeviceCode,
@@ -10,7 +11,7 @@ import {
   type PollState,
 } from './device-flow';
 import { AppError } from './errors';
-import { as, client, failure, fakeIdp, gaps, hang, json, networkDown, oauthError, run, settle, text, tokens, watch, type FakeIdp } from './fake-idp';
+import { as, client, corsBlocked, failure, fakeIdp, gaps, hang, json, networkDown, oauthError, run, settle, text, tokens, watch, type FakeIdp } from './fake-idp';
 
 const DEVICE = 'https://idp.example/device';
 const TOKEN = 'https://idp.example/token';
@@ -128,6 +129,63 @@ describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
     expect(asAppError(await failure(idp.clock, requestDeviceCode(ctx))).code).toBe('bad_response');
   });
 
+  it.each([
+    ['blank', '   '],
+    ['a right-to-left override (shows reversed)', 'ABCD\u202eHGFE'],
+    ['a zero-width space', 'ABCD\u200b-EFGH'],
+    ['a bidi isolate', '\u2066ABCD-EFGH\u2069'],
+    ['a soft hyphen', 'ABCD\u00adEFGH'],
+    ['a byte-order mark', '\ufeffABCD-EFGH'],
+    ['a C1 control', 'ABCD\u0085EFGH'],
+  ])('refuses a user_code that is %s', async (_what, user_code) => {
+    const { idp, ctx } = setup();
+    idp.queue(DEVICE, codeAnswer({ user_code }));
+    const error = asAppError(await failure(idp.clock, requestDeviceCode(ctx)));
+    expect(error.code).toBe('bad_response');
+    expect(error.message).toBe('The sign-in server sent a code that cannot be shown.');
+  });
+
+  it('keeps a user_code with HTML in it as the exact text, for the screen to show literally', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx, { user_code: '<img src=x onerror=alert(1)>' });
+    expect(code.user_code).toBe('<img src=x onerror=alert(1)>');
+  });
+
+  it('raises a sub-second interval to 1 s, so a broken IdP is not polled 1000 times a second', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx, { interval: 0.001 });
+    expect(code.interval).toBe(MIN_INTERVAL_MS);
+    expect(MIN_INTERVAL_MS).toBe(1_000);
+  });
+
+  it.each([
+    [0, 5],
+    [5, 5],
+    [1, undefined],
+  ])('refuses a code with expires_in %s s and interval %s s: it expires before the first poll', async (expires_in, interval) => {
+    const { idp, ctx } = setup();
+    idp.queue(DEVICE, codeAnswer({ expires_in, interval }));
+    const error = asAppError(await failure(idp.clock, requestDeviceCode(ctx)));
+    expect(error.code).toBe('bad_response');
+    expect(error.details).toContain('expires_in');
+  });
+
+  it("ignores Microsoft's extra message: only the RFC 8628 fields reach the screen", async () => {
+    const { idp, ctx } = setup();
+    const message = 'To sign in, use a web browser to open the page https://evil.example/login and enter the code WDJB-MJHT.';
+    const { code } = await getCode(idp, ctx, { message });
+    expect(Object.keys(code).sort()).toEqual(['device_code', 'expires_at', 'interval', 'user_code', 'verification_uri', 'verification_uri_complete']);
+    expect(JSON.stringify(code)).not.toContain('evil.example');
+  });
+
+  it('names the IdP and the endpoint when the answer has a field of the wrong type', async () => {
+    const { idp, ctx } = setup();
+    idp.queue(DEVICE, codeAnswer({ user_code: 12345678 }));
+    const error = asAppError(await failure(idp.clock, requestDeviceCode(ctx)));
+    expect(error.code).toBe('bad_response');
+    expect(error.details).toBe('device authorization endpoint https://idp.example/device: "user_code" property must be a string');
+  });
+
   it('accepts a user_code of exactly 32 characters', async () => {
     const { idp, ctx } = setup();
     const { code } = await getCode(idp, ctx, { user_code: 'A'.repeat(32) });
@@ -220,6 +278,16 @@ describe('afterPoll (RFC 8628 §3.5)', () => {
     expect(afterPoll(start, transient(), () => 0.999).wait).toBe(11_998);
   });
 
+  it('takes the new interval a slow_down names (GitHub) when it is longer than +5 s, and keeps it', () => {
+    const slowed = afterPoll(start, { kind: 'slow_down', interval: 20_000 }, zero);
+    expect(slowed).toEqual({ interval: 20_000, failures: 0, wait: 20_000 });
+    expect(afterPoll(slowed, { kind: 'pending' }, zero).wait).toBe(20_000);
+  });
+
+  it('still adds 5 s when a slow_down names an interval that is not longer', () => {
+    expect(afterPoll(start, { kind: 'slow_down', interval: 5_000 }, zero).wait).toBe(10_000);
+  });
+
   it('adds no jitter to pending or slow_down waits', () => {
     expect(afterPoll(start, { kind: 'pending' }, () => 0.9).wait).toBe(5_000);
     expect(afterPoll(start, { kind: 'slow_down' }, () => 0.9).wait).toBe(10_000);
@@ -299,6 +367,14 @@ describe('pollForTokens', () => {
     idp.queue(TOKEN, oauthError('slow_down', 428), tokens());
     await run(idp.clock, pollForTokens(ctx, code));
     expect(gaps([arrived, ...pollTimes(idp)])).toEqual([5_000, 10_000]);
+  });
+
+  it('follows the interval GitHub sends with a slow_down answered as 200', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx);
+    idp.queue(TOKEN, json({ error: 'slow_down', error_description: 'Too many requests', interval: '15' }, 200), oauthError('authorization_pending'), tokens());
+    await run(idp.clock, pollForTokens(ctx, code));
+    expect(gaps([arrived, ...pollTimes(idp)])).toEqual([5_000, 15_000, 15_000]);
   });
 
   it('stops with access_denied when the person declines, and polls no more', async () => {
@@ -393,6 +469,17 @@ describe('pollForTokens', () => {
     expect(idp.requests.filter((r) => r.url === TOKEN).map((r) => r.probe)).toEqual([false, true, false]);
     expect(asAppError(onRetry.mock.calls[0]![0]).code).toBe('network');
     expect(gaps(pollTimes(idp))).toEqual([10_000]);
+  });
+
+  it('backs off after a CORS diagnosis too, keeping the same device code', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.queue(TOKEN, corsBlocked, oauthError('authorization_pending'), tokens());
+    const onRetry = vi.fn();
+    await run(idp.clock, pollForTokens(ctx, code, undefined, { onRetry }));
+    expect(asAppError(onRetry.mock.calls[0]![0]).code).toBe('cors');
+    expect(gaps(pollTimes(idp))).toEqual([10_000, 5_000]);
+    expect(idp.to(TOKEN).map((r) => r.form?.get('device_code'))).toEqual(['DC-1', 'DC-1', 'DC-1']);
   });
 
   it('retries after a timeout, counting the backoff from when the timeout fired', async () => {

@@ -44,8 +44,17 @@ export interface FlowContext {
 export const DEFAULT_INTERVAL_MS = 5_000; // RFC 8628 §3.2
 export const SLOW_DOWN_MS = 5_000; // RFC 8628 §3.5
 export const BACKOFF_CAP_MS = 60_000;
+/** RFC 8628 §3.2 counts the interval in seconds: a sub-second one is a bug (or hostile) and would flood the IdP. */
+export const MIN_INTERVAL_MS = 1_000;
 /** RFC 8628 §6.1 expects short codes; anything longer than this is not meant for a person. */
 export const MAX_USER_CODE_LENGTH = 32;
+/**
+ * Characters a person cannot see or type, or that reorder what is shown (C0/C1 controls, soft
+ * hyphen, bidi marks, overrides and isolates, zero-width characters, BOM; Trojan Source). Spelled
+ * as ranges: `\p{Cf}` needs an engine newer than some TV browsers.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
 
 function checkUri(name: string, value: string | undefined): void {
   if (value === undefined) return;
@@ -74,30 +83,41 @@ export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal):
     res = await processDeviceAuthorizationResponse(as, client, response);
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
-    throw toAppError(err, 'device_authorization', net, config.scope);
+    throw toAppError(err, 'device_authorization', net, config.scope, as.device_authorization_endpoint);
   }
   checkUri('verification_uri', res.verification_uri);
   checkUri('verification_uri_complete', res.verification_uri_complete);
-  // The code is shown as text only; still, a person cannot type a paragraph or invisible characters.
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (res.user_code.length > MAX_USER_CODE_LENGTH || /[\u0000-\u001f\u007f]/.test(res.user_code)) {
+  // The code is shown as text only; still, a person cannot type a paragraph, an empty code or
+  // characters they cannot see (and which could make the code on screen read differently).
+  const code = res.user_code;
+  if (!code.trim() || code.length > MAX_USER_CODE_LENGTH || UNSHOWABLE.test(code)) {
     throw new AppError('bad_response', 'The sign-in server sent a code that cannot be shown.', {
-      details: `device authorization endpoint: user_code is ${res.user_code.length} characters or has control characters`,
+      details: `device authorization endpoint: user_code is empty, longer than ${MAX_USER_CODE_LENGTH} characters (${code.length}), or has invisible or control characters`,
     });
   }
+  const interval = res.interval ? Math.max(MIN_INTERVAL_MS, res.interval * 1000) : DEFAULT_INTERVAL_MS;
+  // A code that dies before the first poll could never be redeemed; asking again at once would loop.
+  if (res.expires_in * 1000 <= interval) {
+    throw new AppError('bad_response', 'The sign-in server sent a code that expires at once.', {
+      details: `device authorization endpoint: expires_in ${res.expires_in} s is not longer than the polling interval`,
+    });
+  }
+  // Only RFC 8628 §3.2 fields are kept: extras such as Microsoft's `message` (a sentence naming an
+  // address) are never shown, so the screen shows only addresses it has checked.
   return {
     device_code: res.device_code,
-    user_code: res.user_code,
+    user_code: code,
     verification_uri: res.verification_uri,
     verification_uri_complete: res.verification_uri_complete,
     expires_at: net.clock.now() + res.expires_in * 1000,
-    interval: res.interval ? res.interval * 1000 : DEFAULT_INTERVAL_MS,
+    interval,
   };
 }
 
 export type PollOutcome =
   | { kind: 'pending' }
-  | { kind: 'slow_down' }
+  /** `interval`: the new interval in ms some IdPs (GitHub) send with slow_down. */
+  | { kind: 'slow_down'; interval?: number }
   | { kind: 'transient'; error: AppError; retryAfterMs?: number };
 
 export interface PollState {
@@ -109,7 +129,7 @@ export interface PollState {
 /**
  * The wait before the next poll, counted from when the previous answer arrived.
  * - authorization_pending: the interval.
- * - slow_down: interval += 5 s, kept for all later polls (RFC 8628 §3.5).
+ * - slow_down: interval += 5 s (or the server's new interval, if longer), kept for all later polls (RFC 8628 §3.5).
  * - network error, timeout, 5xx, 429: exponential backoff with jitter, capped, never shorter than the
  *   interval or the server's Retry-After (RFC 8628 §3.5 "SHOULD use exponential backoff").
  */
@@ -118,7 +138,8 @@ export function afterPoll(state: PollState, outcome: PollOutcome, random: () => 
     case 'pending':
       return { interval: state.interval, failures: 0, wait: state.interval };
     case 'slow_down': {
-      const interval = state.interval + SLOW_DOWN_MS;
+      // At least +5 s; more when the server names a longer interval (GitHub does, with the error).
+      const interval = Math.max(state.interval + SLOW_DOWN_MS, outcome.interval ?? 0);
       return { interval, failures: 0, wait: interval };
     }
     case 'transient': {
@@ -137,10 +158,13 @@ export interface PollHooks {
 }
 
 /** What a failed poll means for the loop; errors that end it are thrown. */
-function pollOutcome(err: unknown, net: Net): PollOutcome {
+function pollOutcome(err: unknown, net: Net, url: string): PollOutcome {
   if (err instanceof ResponseBodyError && err.error === 'authorization_pending') return { kind: 'pending' };
-  if (err instanceof ResponseBodyError && err.error === 'slow_down') return { kind: 'slow_down' };
-  const error = toAppError(err, 'token', net);
+  if (err instanceof ResponseBodyError && err.error === 'slow_down') {
+    const seconds = err.cause.interval;
+    return { kind: 'slow_down', interval: typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : undefined };
+  }
+  const error = toAppError(err, 'token', net, undefined, url);
   if (error.transient) return { kind: 'transient', error, retryAfterMs: error.retryAfterMs };
   throw error;
 }
@@ -178,7 +202,7 @@ export async function pollForTokens(
       return await withDPoPNonceRetry(ctx.dpop, send, (res) => processDeviceCodeResponse(as, client, res));
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      outcome = pollOutcome(err, net);
+      outcome = pollOutcome(err, net, as.token_endpoint ?? '');
     }
     state = afterPoll(state, outcome, ctx.random);
     if (outcome.kind === 'transient') hooks.onRetry?.(outcome.error, state.wait);

@@ -6,6 +6,14 @@ import { discoveryRequest, processDiscoveryResponse, type AuthorizationServer } 
 import { AppError } from './errors';
 import { requestOptions, toAppError, type Net } from './http';
 
+/** Where oauth4webapi looks: OIDC Discovery §4 appends to the issuer's path, RFC 8414 §3.1 inserts before it. */
+function discoveryUrl(issuer: URL, algorithm: 'oidc' | 'oauth2'): string {
+  const path = issuer.pathname.replace(/\/$/, '');
+  return algorithm === 'oidc'
+    ? `${issuer.origin}${path}/.well-known/openid-configuration`
+    : `${issuer.origin}/.well-known/oauth-authorization-server${path}`;
+}
+
 export async function discover(net: Net, issuer: URL, signal?: AbortSignal): Promise<AuthorizationServer> {
   let as: AuthorizationServer | undefined;
   let firstError: AppError | undefined;
@@ -16,7 +24,7 @@ export async function discover(net: Net, issuer: URL, signal?: AbortSignal): Pro
       break;
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      const error = toAppError(err, 'discovery', net);
+      const error = toAppError(err, 'discovery', net, undefined, discoveryUrl(issuer, algorithm));
       // Only "no such document" is a reason to try the RFC 8414 location; everything else is final.
       if (error.code !== 'bad_response') throw error;
       firstError ??= error;

@@ -22,8 +22,13 @@ export type ErrorCode =
   | 'oauth' // any other OAuth error response
   | 'session_ended'; // signed in, but can no longer stay so
 
-/** Errors worth trying again by themselves: the network or the server may recover. */
-const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['network', 'timeout', 'http']);
+/**
+ * Errors worth trying again by themselves: the network or the server may recover. `cors` is one
+ * too: a browser cannot tell a CORS refusal from a connection dropped after the server was reached
+ * (both are a bare TypeError, and the no-cors probe gets through either way), and a screen nobody
+ * watches should heal by itself once the deployer fixes the IdP's allowed origins.
+ */
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['network', 'timeout', 'http', 'cors']);
 
 export class AppError extends Error {
   readonly code: ErrorCode;

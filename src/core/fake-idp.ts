@@ -34,9 +34,12 @@ export interface RecordedRequest {
   probe: boolean;
 }
 
-/** One queued answer: a Response made fresh per request (bodies are single-use), or a failure. */
+/**
+ * One queued answer: a Response made fresh per request (bodies are single-use; the request's init is
+ * passed so a streamed body can follow its abort signal), or a failure.
+ */
 export type Answer =
-  | (() => Response)
+  | ((init: RequestInit) => Response)
   | { fail: 'network' } // fetch rejects with TypeError and the no-cors probe fails too
   | { fail: 'cors' } // fetch rejects with TypeError, but the no-cors probe gets through
   | { fail: 'hang' }; // never answers; rejects only when the request's signal aborts
@@ -126,7 +129,7 @@ export function fakeIdp(clock: TestClock = testClock()): FakeIdp {
           return new Response('no route', { status: 404 });
         }
         if (idp.latencyMs > 0) await clock.sleep(idp.latencyMs, init.signal ?? undefined);
-        if (typeof answer === 'function') return answer();
+        if (typeof answer === 'function') return answer(init);
         if (answer.fail === 'hang') return await abortable(init.signal);
         reachable.set(url, answer.fail === 'cors');
         throw new TypeError('fetch failed');

@@ -2,7 +2,7 @@ import { customFetch, processRefreshTokenResponse, refreshTokenGrantRequest, Non
 import { describe, expect, it } from 'vitest';
 import { AppError } from './errors';
 import { as, client, corsBlocked, fakeIdp, hang, json, networkDown, settle, text, watch } from './fake-idp';
-import { DEFAULT_TIMEOUT_MS, requestOptions, retryAfterMs, toAppError, type Endpoint } from './http';
+import { DEFAULT_TIMEOUT_MS, MAX_RETRY_AFTER_MS, requestOptions, retryAfterMs, toAppError, type Endpoint } from './http';
 
 const TOKEN = 'https://idp.example/token';
 
@@ -164,6 +164,53 @@ describe('requestOptions: the one door to the network', () => {
     expect(idp.to(TOKEN)[0]!.form?.get('refresh_token')).toBe('RT');
   });
 
+  it('retries a CORS diagnosis by itself: a dropped connection to a reachable server looks the same', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, corsBlocked);
+    const error = await appError(send(idp));
+    expect(error.code).toBe('cors');
+    expect(error.transient).toBe(true);
+  });
+
+  it('turns an answer cut off in the middle of its body into a transient network error', async () => {
+    const idp = fakeIdp();
+    const cutOff = () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"access_token":"x'));
+            controller.error(new TypeError('network error'));
+          },
+        }),
+        { status: 200, headers: { 'content-type': 'application/json' } },
+      );
+    idp.queue(TOKEN, cutOff);
+    const error = await appError(send(idp));
+    expect(error.code).toBe('network');
+    expect(error.transient).toBe(true);
+    expect(error.details).toBe('token endpoint https://idp.example/token: the answer was cut off');
+  });
+
+  it('times out an answer whose body never finishes, not only one that never starts', async () => {
+    const idp = fakeIdp();
+    // Headers and a first chunk, then nothing: the body errors only when the request is aborted, as fetch's does.
+    const trickle = (init: RequestInit) =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"access_'));
+            init.signal?.addEventListener('abort', () => controller.error(new DOMException('aborted', 'AbortError')));
+          },
+        }),
+        { status: 200, headers: { 'content-type': 'application/json' } },
+      );
+    idp.queue(TOKEN, trickle);
+    const outcome = await settle(idp.clock, send(idp));
+    if (outcome.ok) throw new Error('expected a timeout');
+    expect((outcome.error as AppError).code).toBe('timeout');
+    expect(idp.clock.now() - idp.requests[0]!.at).toBe(DEFAULT_TIMEOUT_MS);
+  });
+
   it('passes an outer abort through as the abort, not as a network error', async () => {
     const idp = fakeIdp();
     idp.queue(TOKEN, hang);
@@ -184,6 +231,21 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs('Wed, 01 Jan 2025 00:00:30 GMT', now)).toBe(30_000);
     expect(retryAfterMs(null, now)).toBeUndefined();
     expect(retryAfterMs('soon', now)).toBeUndefined();
+  });
+
+  it('caps a Retry-After of an hour, a year or 10^11 s at 10 minutes (setTimeout would fire at once beyond 24.8 days)', () => {
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    for (const value of ['3600', '31536000', '99999999999', 'Fri, 01 Jan 2100 00:00:00 GMT']) {
+      expect(retryAfterMs(value, now)).toBe(MAX_RETRY_AFTER_MS);
+    }
+    expect(MAX_RETRY_AFTER_MS).toBe(600_000);
+  });
+
+  it('reads a negative or past Retry-After as "now", and a blank one as absent', () => {
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    expect(retryAfterMs('-5', now)).toBe(0);
+    expect(retryAfterMs('Tue, 31 Dec 2024 00:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('  ', now)).toBeUndefined();
   });
 });
 
@@ -247,6 +309,18 @@ describe('toAppError', () => {
     expect(e.details!.length).toBeLessThan(300);
     expect(e.details).toMatch(/x…$/);
     expect(e.message.length).toBeLessThan(300);
+  });
+
+  it('names the IdP and the endpoint in the details when given the address', async () => {
+    const e = toAppError(await oauthFailure({ error: 'invalid_scope' }), 'device_authorization', net, 'openid', 'https://idp.example/device?x=1');
+    expect(e.details).toBe('device authorization endpoint https://idp.example/device answered invalid_scope');
+  });
+
+  it('shows a hostile error and error_description as clipped text in the details, never more', async () => {
+    const e = toAppError(await oauthFailure({ error: '<img src=x onerror=alert(1)>'.repeat(5), error_description: '<script>alert(1)</script>'.repeat(400) }), 'token', net);
+    expect(e.code).toBe('oauth');
+    expect(e.message).toBe('The identity provider refused the request.');
+    expect(e.details!.length).toBeLessThanOrEqual(300);
   });
 
   it('returns an AppError unchanged', () => {

@@ -40,18 +40,26 @@ const LABEL: Record<Endpoint, string> = {
   api: 'API',
 };
 
+/** "token endpoint https://idp.example/token": which endpoint of which IdP, for details lines. */
 const where = (endpoint: Endpoint, url: string) => {
-  const u = new URL(url);
-  return `${LABEL[endpoint]} ${u.origin}${u.pathname}`;
+  try {
+    const u = new URL(url);
+    return `${LABEL[endpoint]} ${u.origin}${u.pathname}`;
+  } catch {
+    return `${LABEL[endpoint]} ${clip(url, 80)}`;
+  }
 };
 
-/** Retry-After (RFC 9110 §10.2.3): seconds or an HTTP date. */
+/** The longest Retry-After obeyed: a server asking for an hour (or a year) gets a try every 10 minutes. */
+export const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+/** Retry-After (RFC 9110 §10.2.3): seconds or an HTTP date, capped at MAX_RETRY_AFTER_MS. */
 export function retryAfterMs(value: string | null, now: number): number | undefined {
-  if (!value) return undefined;
+  if (!value?.trim()) return undefined;
   const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Number.isNaN(date) ? undefined : date - now;
+  return ms === undefined ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
 export async function readCapped(res: Response, max: number, what: string): Promise<string> {
@@ -66,7 +74,17 @@ export async function readCapped(res: Response, max: number, what: string): Prom
   let text = '';
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (cause) {
+      // The connection dropped in the middle of the answer: a network failure, worth another try.
+      throw new AppError('network', 'The connection to the sign-in server broke off. Trying again.', {
+        cause,
+        details: `${what}: the answer was cut off`,
+      });
+    }
+    const { done, value } = chunk;
     if (done) break;
     total += value.byteLength;
     if (total > max) {
@@ -181,21 +199,28 @@ export function requestOptions(net: Net, endpoint: Endpoint, signal?: AbortSigna
       });
     }
     const timer = deadline(net.clock, net.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal);
+    const timeout = (cause: unknown) =>
+      new AppError('timeout', `The server at ${new URL(url).origin} did not answer in time.`, {
+        cause,
+        details: `${where(endpoint, url)}: no answer within ${(net.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s`,
+      });
     try {
       let res: Response;
       try {
         res = await net.fetch(url, { ...(init as RequestInit), signal: timer.signal });
       } catch (cause) {
-        if (timer.timedOut()) {
-          throw new AppError('timeout', `The server at ${new URL(url).origin} did not answer in time.`, {
-            cause,
-            details: `${where(endpoint, url)}: no answer within ${(net.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s`,
-          });
-        }
+        if (timer.timedOut()) throw timeout(cause);
         if (signal?.aborted) throw signal.reason;
         throw await diagnose(net, endpoint, url, cause);
       }
-      return await normalise(net, endpoint, url, res);
+      try {
+        return await normalise(net, endpoint, url, res);
+      } catch (err) {
+        // The deadline covers the whole answer: a body that trickles in forever times out too.
+        if (timer.timedOut()) throw timeout(err);
+        if (signal?.aborted) throw signal.reason;
+        throw err;
+      }
     } finally {
       timer.done();
     }
@@ -233,14 +258,19 @@ function oauthMessage(code: string, net: Pick<Net, 'client_id'>, scope?: string)
   }
 }
 
-export function toAppError(err: unknown, endpoint: Endpoint, net: Pick<Net, 'client_id'>, scope?: string): AppError {
+/**
+ * Whatever a request or oauth4webapi's processing threw, as an AppError. `url` (the endpoint's
+ * address) lets the details line name the IdP as well as the endpoint.
+ */
+export function toAppError(err: unknown, endpoint: Endpoint, net: Pick<Net, 'client_id'>, scope?: string, url?: string): AppError {
   if (err instanceof AppError) return err;
+  const place = url ? where(endpoint, url) : LABEL[endpoint];
   if (err instanceof ResponseBodyError) {
     const code = OAUTH_CODES.has(err.error) ? (err.error as ErrorCode) : 'oauth';
     const description = err.error_description ? `: ${clip(err.error_description)}` : '';
     return new AppError(code, oauthMessage(err.error, net, scope), {
       cause: err,
-      details: `${LABEL[endpoint]} answered ${clip(err.error, 60)}${description}`,
+      details: `${place} answered ${clip(err.error, 60)}${description}`,
     });
   }
   if (err instanceof WWWAuthenticateChallengeError) {
@@ -248,7 +278,7 @@ export function toAppError(err: unknown, endpoint: Endpoint, net: Pick<Net, 'cli
     const code = OAUTH_CODES.has(error) ? (error as ErrorCode) : 'oauth';
     return new AppError(code, oauthMessage(error, net, scope), {
       cause: err,
-      details: `${LABEL[endpoint]} answered HTTP ${err.status} (${clip(error, 60)})`,
+      details: `${place} answered HTTP ${err.status} (${clip(error, 60)})`,
     });
   }
   if (err instanceof OperationProcessingError) {
@@ -264,11 +294,11 @@ export function toAppError(err: unknown, endpoint: Endpoint, net: Pick<Net, 'cli
     }
     return new AppError('bad_response', 'The sign-in server sent an answer this screen cannot use.', {
       cause: err,
-      details: `${LABEL[endpoint]}: ${clip(err.message.replace(/"response" body /, ''), 160)}`,
+      details: `${place}: ${clip(err.message.replace(/"response" body /, ''), 160)}`,
     });
   }
   return new AppError('bad_response', 'Something unexpected went wrong talking to the sign-in server.', {
     cause: err,
-    details: `${LABEL[endpoint]}: ${clip(err instanceof Error ? err.message : String(err), 160)}`,
+    details: `${place}: ${clip(err instanceof Error ? err.message : String(err), 160)}`,
   });
 }

@@ -63,4 +63,16 @@ describe('normaliseToken', () => {
   it('turns a numeric-string expires_in into a number', () => {
     expect(normaliseToken({ access_token: 'x', expires_in: '3600' }).expires_in).toBe(3600);
   });
+
+  it('turns the numeric-string interval of a slow_down into a number (GitHub)', () => {
+    expect(normaliseToken({ error: 'slow_down', interval: '10' }).interval).toBe(10);
+  });
+});
+
+describe("Microsoft's extra fields", () => {
+  it('passes message, error_codes, trace_id and correlation_id through untouched for the parser to ignore', () => {
+    const body = { user_code: 'ABCD', message: 'To sign in, use a web browser…', error_codes: [70016], trace_id: 't', correlation_id: 'c' };
+    expect(normaliseDeviceAuthorization(body)).toMatchObject(body);
+    expect(normaliseTokenStatus(400, { error: 'authorization_pending', error_codes: [70016] })).toBe(400);
+  });
 });

@@ -38,5 +38,7 @@ export function normaliseTokenStatus(status: number, json: JsonObject): number {
 export function normaliseToken(json: JsonObject): JsonObject {
   const out = { ...json };
   toNumber(out, 'expires_in');
+  // GitHub sends the new polling interval with slow_down.
+  toNumber(out, 'interval');
   return out;
 }

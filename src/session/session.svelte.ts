@@ -5,7 +5,7 @@
 import type { AuthorizationServer, Client } from 'oauth4webapi';
 import { systemClock, type Clock } from '../core/clock';
 import { loadConfigFile, parseConfig, type Config } from '../core/config';
-import { discover } from '../core/discovery';
+import { resolveMetadata, routedNet } from '../core/endpoints';
 import { createDPoP } from '../core/dpop';
 import { pollForTokens, requestDeviceCode, BACKOFF_CAP_MS } from '../core/device-flow';
 import { AppError } from '../core/errors';
@@ -24,6 +24,8 @@ export interface ApiResult {
 export type Phase =
   | { status: 'starting' }
   | { status: 'requesting' }
+  /** Codes stopped after `max_idle_codes` of them expired unused; any key or tap asks for a new one. */
+  | { status: 'idle'; expired: number }
   | {
       status: 'code';
       user_code: string;
@@ -67,8 +69,14 @@ export const IDLE_WARNING_MS = 30_000;
 /** The signed-in loop's tick: countdowns, idle and session caps are checked this often. */
 const TICK_MS = 1_000;
 
+/** In kiosk mode an error that does not retry by itself starts over after this long. */
+export const KIOSK_RETRY_MS = 30_000;
+
 /** Why a session ended by itself: shown beside the next code. */
 class SessionEnd extends Error {}
+
+/** `max_idle_codes` codes expired unused: stop asking the IdP until someone is there. */
+class IdlePause extends Error {}
 
 export class Session {
   phase: Phase = $state.raw({ status: 'starting' });
@@ -81,6 +89,8 @@ export class Session {
   #tokens: Tokens | undefined;
   #notice: string | undefined;
   #lastActivity = 0;
+  /** Codes in a row that expired with nobody using them (config `max_idle_codes`). */
+  #idleCodes = 0;
 
   constructor(deps: Partial<SessionDeps> & Pick<SessionDeps, 'url'>) {
     this.#deps = { fetch: (...args) => fetch(...args), clock: systemClock, random: Math.random, ...deps };
@@ -94,6 +104,13 @@ export class Session {
   /** The retry button: start over with a fresh code, re-reading the config if it was the problem. */
   retry(): void {
     if (this.phase.status === 'error' && this.phase.error.code === 'config') this.#ready = undefined;
+    this.start();
+  }
+
+  /** "New code": replace the code on screen (or end the idle pause) at once, keeping discovery. */
+  newCode(): void {
+    if (this.phase.status === 'signed-in' || this.phase.status === 'requesting') return;
+    this.#idleCodes = 0;
     this.start();
   }
 
@@ -111,6 +128,11 @@ export class Session {
   /** Someone pressed a key or touched the screen: they are here, so no idle sign-out. */
   activity(): void {
     this.#lastActivity = this.#deps.clock.now();
+    this.#idleCodes = 0;
+    if (this.phase.status === 'idle') {
+      this.newCode();
+      return;
+    }
     if (this.phase.status === 'signed-in' && this.phase.signing_out_at) {
       this.phase = { ...this.phase, signing_out_at: undefined };
     }
@@ -129,7 +151,15 @@ export class Session {
     this.#run = run;
     body(run.signal).catch((err: unknown) => {
       if (run.signal.aborted) return;
-      this.phase = { status: 'error', error: asAppError(err) };
+      if (err instanceof IdlePause) {
+        this.phase = { status: 'idle', expired: this.#idleCodes };
+        return;
+      }
+      // Signage has nobody to press "Try again": after any error it starts over by itself.
+      const clock = this.#deps.clock;
+      const retry_at = this.config?.kiosk ? clock.now() + KIOSK_RETRY_MS : undefined;
+      this.phase = { status: 'error', error: asAppError(err), retry_at };
+      if (retry_at) clock.sleep(KIOSK_RETRY_MS, run.signal).then(() => this.retry(), () => undefined);
     });
   }
 
@@ -153,7 +183,7 @@ export class Session {
     const { url } = this.#deps;
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off address, not state
     const { file, problem } = await loadConfigFile(this.#deps.fetch, new URL('config.json', url).href);
-    const parsed = parseConfig(file, url.searchParams);
+    const parsed = parseConfig(file, url.searchParams, url);
     const problems = [...(problem ? [problem] : []), ...(parsed.ok ? [] : parsed.problems)];
     if (!parsed.ok || problem) {
       throw new AppError('config', problems.map((p) => `Setting "${p.key}" ${p.problem}.`).join(' '), {
@@ -163,8 +193,9 @@ export class Session {
     const config = parsed.config;
     this.config = config;
     const net: Net = { fetch: this.#deps.fetch, clock: this.#deps.clock, appOrigin: url.origin, client_id: config.client_id };
-    const as = await this.#withRetry(signal, () => discover(net, config.issuer, signal));
-    return { config, net, as, client: { client_id: config.client_id } };
+    // Discovery or the endpoints from config; in proxy mode the IdP's requests go through the proxy path.
+    const as = await this.#withRetry(signal, () => resolveMetadata(net, config, signal));
+    return { config, net: routedNet(net, config, as), as, client: { client_id: config.client_id } };
   }
 
   /** Codes until someone approves one: an expired code is replaced by itself (RFC 8628 §3.5 expired_token). */
@@ -192,9 +223,13 @@ export class Session {
             this.phase = { ...shown, retry_at: net.clock.now() + wait };
           },
         });
+        this.#idleCodes = 0;
         return new Tokens({ net, as, client, dpop }, response);
       } catch (err) {
-        if (err instanceof AppError && err.code === 'expired_token') continue;
+        if (err instanceof AppError && err.code === 'expired_token') {
+          if (config.max_idle_codes && ++this.#idleCodes >= config.max_idle_codes) throw new IdlePause();
+          continue;
+        }
         throw err;
       }
     }

@@ -1,0 +1,240 @@
+/** Statistics, budgets and the stdout table of `npm run bench`. */
+import type { RunSample } from './measure.ts';
+import type { SoakResult } from './soak.ts';
+import type { SizeReport } from './size.ts';
+
+export interface Stat {
+  median: number;
+  p25: number;
+  p75: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+export function stat(values: number[]): Stat {
+  const s = [...values].sort((a, b) => a - b);
+  return {
+    median: quantile(s, 0.5),
+    p25: quantile(s, 0.25),
+    p75: quantile(s, 0.75),
+    min: s[0] ?? NaN,
+    max: s[s.length - 1] ?? NaN,
+    n: s.length,
+  };
+}
+
+/** The metrics reported per profile and page, each a function of one run. */
+export const METRICS = {
+  timeToCodeText: { label: 'time to code text (ms)', of: (r: RunSample) => r.textAt },
+  timeToCode: { label: 'time to code + QR (ms)', of: (r: RunSample) => r.codeAt },
+  approvalToSignedIn: { label: 'approval -> signed in (ms)', of: (r: RunSample) => r.approvalToSignedIn },
+  requestsBeforeCode: { label: 'requests before code + QR', of: (r: RunSample) => r.bytesBeforeCode.requests },
+  transferredBeforeText: {
+    label: 'HTML+JS+CSS on the wire before code text (B)',
+    of: (r: RunSample) => r.bytesBeforeText.transferred.total,
+  },
+  transferredBeforeCode: {
+    label: 'HTML+JS+CSS on the wire before code + QR (B)',
+    of: (r: RunSample) => r.bytesBeforeCode.transferred.total,
+  },
+  gzipBeforeText: { label: 'JS+CSS gzip before code text (B)', of: (r: RunSample) => r.bytesBeforeText.files.gzip },
+  gzipBeforeCode: { label: 'JS+CSS gzip before code + QR (B)', of: (r: RunSample) => r.bytesBeforeCode.files.gzip },
+  brotliBeforeCode: {
+    label: 'JS+CSS brotli before code + QR (B)',
+    of: (r: RunSample) => r.bytesBeforeCode.files.brotli,
+  },
+  longTaskCount: { label: 'long tasks before code (count)', of: (r: RunSample) => r.longTasksBeforeCode.count },
+  longTaskMs: { label: 'long tasks before code (total ms)', of: (r: RunSample) => r.longTasksBeforeCode.totalMs },
+  scriptMs: { label: 'script duration until code (CDP, ms)', of: (r: RunSample) => r.scriptMs },
+  taskMs: { label: 'main-thread tasks until code (CDP, ms)', of: (r: RunSample) => r.taskMs },
+  layoutMs: { label: 'layout + style until code (CDP, ms)', of: (r: RunSample) => r.layoutMs + r.styleMs },
+} as const;
+export type MetricName = keyof typeof METRICS;
+
+export interface ProfileStats {
+  app: Record<MetricName, Stat>;
+  baseline: Record<MetricName, Stat>;
+  /** app median / baseline median (undefined when the baseline median is 0). */
+  ratio: Partial<Record<MetricName, number>>;
+}
+
+export function profileStats(samples: RunSample[]): ProfileStats {
+  const of = (target: RunSample['target']) =>
+    Object.fromEntries(
+      (Object.keys(METRICS) as MetricName[]).map((m) => [
+        m,
+        stat(samples.filter((s) => s.target === target).map(METRICS[m].of)),
+      ]),
+    ) as Record<MetricName, Stat>;
+  const app = of('app');
+  const baseline = of('baseline');
+  const ratio: Partial<Record<MetricName, number>> = {};
+  for (const m of Object.keys(METRICS) as MetricName[])
+    if (baseline[m].median > 0) ratio[m] = app[m].median / baseline[m].median;
+  return { app, baseline, ratio };
+}
+
+export interface Budget {
+  name: string;
+  limit: string;
+  value: string;
+  pass: boolean;
+  /** Informational lines are printed but do not make the bench fail. */
+  note?: string;
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const fmtStat = (s: Stat, digits = 0) =>
+  s.n ? `${fmt(s.median, digits)} (${fmt(s.p25, digits)}-${fmt(s.p75, digits)})` : '-';
+export const kB = (n: number) => `${(n / 1000).toFixed(2)} kB`;
+
+function table(rows: string[][], rightFrom = 1): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) => r.map((c, i) => (i < rightFrom ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   '))
+    .join('\n');
+}
+
+export function profileTable(label: string, s: ProfileStats): string {
+  const rows: string[][] = [[label, 'app median (p25-p75)', 'baseline median (p25-p75)', 'app/baseline']];
+  for (const m of Object.keys(METRICS) as MetricName[]) {
+    const r = s.ratio[m];
+    rows.push([
+      `  ${METRICS[m].label}`,
+      fmtStat(s.app[m]),
+      fmtStat(s.baseline[m]),
+      r === undefined ? '-' : `${r.toFixed(2)}x`,
+    ]);
+  }
+  return table(rows);
+}
+
+export function soakTable(results: SoakResult[]): string {
+  const rows: string[][] = [
+    ['soak (desktop profile)', 'count', 'JS heap used', 'DOM nodes (CDP)', 'elements', 'listeners'],
+  ];
+  for (const r of results) {
+    if (!r.measurable) {
+      rows.push([`  ${r.kind}`, 'not measurable', r.reason ?? '', '', '', '']);
+      continue;
+    }
+    for (const c of r.checkpoints)
+      rows.push([
+        `  ${r.kind}`,
+        String(c.count),
+        kB(c.sample.heapUsed),
+        String(c.sample.domNodes),
+        String(c.sample.elements),
+        String(c.sample.jsEventListeners),
+      ]);
+    const first = r.checkpoints[0];
+    const last = r.checkpoints[r.checkpoints.length - 1];
+    if (first && last && first !== last) {
+      const pct = (a: number, b: number) => `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%`;
+      rows.push([
+        `  ${r.kind} growth`,
+        `${first.count}->${last.count}`,
+        pct(first.sample.heapUsed, last.sample.heapUsed),
+        pct(first.sample.domNodes, last.sample.domNodes),
+        pct(first.sample.elements, last.sample.elements),
+        pct(first.sample.jsEventListeners, last.sample.jsEventListeners),
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+export function sizeTable(r: SizeReport): string {
+  const rows: string[][] = [['build output (bench/size.ts)', 'loaded', 'raw', 'gzip -9', 'brotli 11']];
+  for (const f of [r.html, ...r.initial, ...r.lazy])
+    rows.push([`  ${f.file}`, f.via === 'dynamic' ? 'lazy' : 'initial', kB(f.raw), kB(f.gzip), kB(f.brotli)]);
+  rows.push(['  initial JS+CSS', '', kB(r.initialTotal.raw), kB(r.initialTotal.gzip), kB(r.initialTotal.brotli)]);
+  rows.push(['  initial + lazy JS+CSS', '', kB(r.total.raw), kB(r.total.gzip), kB(r.total.brotli)]);
+  return table(rows);
+}
+
+export interface BudgetInput {
+  tv: ProfileStats;
+  intervalMs: number;
+  rttMs: number;
+  soak: SoakResult[];
+}
+
+export const TIME_TO_CODE_RATIO = 1.2;
+export const GZIP_BUDGET = 30_000;
+export const SOAK_GROWTH = 0.05;
+
+export function budgets({ tv, intervalMs, rttMs, soak }: BudgetInput): Budget[] {
+  const out: Budget[] = [];
+  const ratio = tv.ratio.timeToCode ?? NaN;
+  out.push({
+    name: 'TV: time to code + QR <= 1.2x baseline',
+    limit: `${TIME_TO_CODE_RATIO.toFixed(2)}x (${fmt(tv.baseline.timeToCode.median * TIME_TO_CODE_RATIO)} ms)`,
+    value: `${ratio.toFixed(2)}x (${fmt(tv.app.timeToCode.median)} ms vs ${fmt(tv.baseline.timeToCode.median)} ms)`,
+    pass: ratio <= TIME_TO_CODE_RATIO,
+  });
+  const limit = intervalMs + rttMs + 100;
+  const a = tv.app.approvalToSignedIn;
+  out.push({
+    name: 'TV: approval -> signed in <= interval + 1 RTT + 100 ms',
+    limit: `${limit} ms`,
+    value: `median ${fmt(a.median)} ms (max ${fmt(a.max)} ms)`,
+    pass: a.median <= limit,
+  });
+  const g1 = tv.app.gzipBeforeText.median;
+  const g2 = tv.app.gzipBeforeCode.median;
+  out.push({
+    name: 'JS+CSS gzip loaded before the code + QR <= 30 kB',
+    limit: kB(GZIP_BUDGET),
+    value: kB(g2),
+    pass: g2 <= GZIP_BUDGET,
+  });
+  out.push({
+    name: 'JS+CSS gzip loaded before first paint of the code <= 30 kB',
+    limit: kB(GZIP_BUDGET),
+    value: kB(g1),
+    pass: g1 <= GZIP_BUDGET,
+  });
+  for (const r of soak) {
+    if (!r.measurable) {
+      out.push({
+        name: `soak ${r.kind}: heap and DOM after 500 within 5% of after 10`,
+        limit: '+5%',
+        value: 'not measurable',
+        pass: false,
+        note: r.reason,
+      });
+      continue;
+    }
+    const first = r.checkpoints[0];
+    const last = r.checkpoints[r.checkpoints.length - 1];
+    if (!first || !last) continue;
+    const check = (what: string, a: number, b: number) =>
+      out.push({
+        name: `soak ${r.kind}: ${what} after ${last.count} within 5% of after ${first.count}`,
+        limit: `<= ${(a * (1 + SOAK_GROWTH)).toFixed(0)}`,
+        value: `${b} (${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%)`,
+        pass: b <= a * (1 + SOAK_GROWTH),
+      });
+    check('JS heap', first.sample.heapUsed, last.sample.heapUsed);
+    check('DOM nodes', first.sample.domNodes, last.sample.domNodes);
+  }
+  return out;
+}
+
+export function budgetTable(list: Budget[]): string {
+  const rows = [['budget', 'limit', 'measured', 'result']];
+  for (const b of list) rows.push([b.name, b.limit, b.value, b.pass ? 'PASS' : 'FAIL']);
+  let text = table(rows);
+  for (const b of list) if (b.note) text += `\n  (${b.name}: ${b.note})`;
+  return text;
+}

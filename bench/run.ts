@@ -1,0 +1,206 @@
+/**
+ * `npm run bench`: the app against a bare-HTML baseline on a slow-TV profile and a desktop profile,
+ * then a memory soak, then the budgets. See bench/README.md.
+ *
+ * Env: BENCH_RUNS (runs per page and profile, default 10, at least 10 for the reported medians),
+ * BENCH_SOAK (renewals and refreshes, default 500), BENCH_DIST (bench an existing build instead of
+ * building into bench/results/dist), BENCH_PROFILES (e.g. "tv"), BENCH_OUT (results file, default
+ * bench/results.json), BENCH_NO_SOAK=1, BENCH_STRICT=1 (exit 1 when a budget fails; by default the
+ * bench reports and exits 0, since timings on a shared machine are not a test).
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { PROFILES, timingRun, type RunSample, type Target } from './measure.ts';
+import { budgets, budgetTable, profileStats, profileTable, sizeTable, soakTable, type ProfileStats } from './report.ts';
+import { checkSize } from './size.ts';
+import { soakRefreshes, soakRenewals, type SoakResult } from './soak.ts';
+import {
+  appUrl,
+  baselineUrl,
+  benchDir,
+  buildApp,
+  chromiumPath,
+  CHROMIUM_ARGS,
+  launchBrowser,
+  Phone,
+  repoRoot,
+  startStack,
+} from './stack.ts';
+
+const IDP_INTERVAL_S = 1;
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${raw}: expected a positive integer`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const runs = intEnv('BENCH_RUNS', 10);
+  const soakCount = intEnv('BENCH_SOAK', 500);
+  const soakCheckpoints = [Math.min(10, soakCount), soakCount].filter((v, i, a) => a.indexOf(v) === i);
+  const outFile = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(benchDir, 'results.json');
+  const wanted = process.env.BENCH_PROFILES?.split(',').map((s) => s.trim());
+  const profiles = PROFILES.filter((p) => !wanted || wanted.includes(p.name));
+  const log = (msg: string) =>
+    console.error(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${msg}`);
+
+  let distDir = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(benchDir, 'results', 'dist');
+  if (!process.env.BENCH_DIST) {
+    log(`vite build -> ${path.relative(repoRoot, distDir)}`);
+    await buildApp(distDir);
+  }
+  distDir = path.resolve(distDir);
+  const size = await checkSize(distDir);
+  const loadStart = os.loadavg();
+
+  const stack = await startStack(distDir, IDP_INTERVAL_S);
+  const browser = await launchBrowser();
+  const chromiumVersion = browser.version();
+  const phone = await Phone.open(browser);
+  const samples: RunSample[] = [];
+  const soak: SoakResult[] = [];
+  try {
+    for (const profile of profiles) {
+      for (let i = 0; i < runs; i++) {
+        // Alternate which page goes first so drift on a shared machine hits both alike.
+        const order: Target[] = i % 2 === 0 ? ['baseline', 'app'] : ['app', 'baseline'];
+        for (const target of order) {
+          const sample = await timingRun({
+            browser,
+            phone,
+            approvals: stack.idp.approvals,
+            profile,
+            target,
+            url: target === 'app' ? appUrl(stack) : baselineUrl(stack),
+            root: target === 'app' ? distDir : path.join(benchDir, 'baseline'),
+            calibrate: i === 0,
+          });
+          samples.push(sample);
+        }
+        const last = samples.slice(-2);
+        log(
+          `${profile.name} run ${i + 1}/${runs}: ${last.map((s) => `${s.target} code ${s.codeAt.toFixed(0)} ms, signed in ${s.approvalToSignedIn} ms after approval`).join('; ')}`,
+        );
+      }
+    }
+    if (process.env.BENCH_NO_SOAK !== '1') {
+      log(`soak: ${soakCount} code renewals`);
+      soak.push(await soakRenewals(browser, stack, soakCheckpoints));
+      log(`soak: ${soakCount} token refreshes`);
+      soak.push(await soakRefreshes(browser, stack, phone, soakCheckpoints));
+    }
+  } finally {
+    await phone.close().catch(() => undefined);
+    await browser.close();
+    await stack.close();
+  }
+
+  const stats: Partial<Record<string, ProfileStats>> = {};
+  for (const p of profiles) stats[p.name] = profileStats(samples.filter((s) => s.profile === p.name));
+  const tvProfile = PROFILES.find((p) => p.name === 'tv')!;
+  const tv = stats.tv;
+  const budgetList = tv
+    ? budgets({ tv, intervalMs: IDP_INTERVAL_S * 1000, rttMs: tvProfile.network?.latencyMs ?? 0, soak })
+    : [];
+  const problems = [...new Set(samples.flatMap((s) => s.problems.map((p) => `${s.target}: ${p}`)))];
+  const calibration = Object.fromEntries(
+    samples
+      .filter((s) => s.calibrationMs !== undefined)
+      .map((s) => [`${s.profile}/${s.target}`, Math.round(s.calibrationMs!)]),
+  );
+
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    chromium: chromiumVersion,
+    chromiumPath: chromiumPath() ?? "Playwright's own",
+    chromiumArgs: CHROMIUM_ARGS,
+    node: process.version,
+    date: new Date().toISOString(),
+    loadavgAtStart: loadStart.map((v) => Number(v.toFixed(2))),
+    loadavgAtEnd: os.loadavg().map((v) => Number(v.toFixed(2))),
+  };
+
+  const out: string[] = [];
+  out.push(`screen-signin bench: ${runs} runs per page and profile (fresh context each), medians with (p25-p75)`);
+  out.push(
+    `machine: ${machine.cpu}, ${machine.cores} cores, Chromium ${machine.chromium}, node ${machine.node}, ${machine.date}, load ${machine.loadavgAtStart.join(' ')}`,
+  );
+  out.push(
+    `IdP interval ${IDP_INTERVAL_S} s; CPU calibration loop (ms): ${Object.entries(calibration)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  out.push('');
+  for (const p of profiles) {
+    out.push(profileTable(p.label, stats[p.name]!));
+    out.push('');
+  }
+  out.push(sizeTable(size));
+  out.push('');
+  if (soak.length) {
+    out.push(soakTable(soak));
+    out.push('');
+  }
+  if (budgetList.length) out.push(budgetTable(budgetList));
+  if (problems.length) out.push('', `page problems seen: ${problems.slice(0, 10).join(' | ')}`);
+  out.push(
+    '',
+    `total ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${path.relative(process.cwd(), outFile)}`,
+  );
+  console.log(out.join('\n'));
+
+  const results = {
+    machine,
+    settings: {
+      runs,
+      idpInterval: IDP_INTERVAL_S,
+      profiles: profiles.map((p) => ({
+        name: p.name,
+        label: p.label,
+        viewport: p.viewport,
+        cpuThrottlingRate: p.cpuRate,
+        network: p.network ?? null,
+      })),
+      soak: { count: soakCount, checkpoints: soakCheckpoints, profile: 'desktop' },
+      dist: path.relative(repoRoot, distDir),
+    },
+    size,
+    profiles: stats,
+    calibrationMs: calibration,
+    soak,
+    budgets: budgetList,
+    problems,
+    samples,
+    durationMs: Date.now() - started,
+  };
+  await writeFile(outFile, await asJson(results, outFile));
+  return process.env.BENCH_STRICT === '1' && budgetList.some((b) => !b.pass) ? 1 : 0;
+}
+
+/** JSON as the repo's Prettier would print it (so `npm run lint` stays clean), else plain. */
+async function asJson(value: unknown, file: string): Promise<string> {
+  const text = `${JSON.stringify(value, null, 2)}\n`;
+  try {
+    const prettier = await import('prettier');
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    return await prettier.format(text, { ...options, filepath: file, parser: 'json' });
+  } catch {
+    return text;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('bench failed:', err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderSite, renderStandalone, TEMPLATE, type SiteOptions } from './render.ts';
+
+const base: SiteOptions = {
+  listen: '127.0.0.1:8080',
+  serverName: 'screens.example.com',
+  root: '/srv/screen-signin/dist',
+  connectSrc: ['https://login.example.com', 'https://api.example.com'],
+};
+
+describe('renderSite', () => {
+  it('fills every placeholder of deploy/nginx.conf and leaves nginx variables alone', () => {
+    const site = renderSite(base);
+    expect(site).not.toMatch(/\$\{[A-Z_]+\}/);
+    expect(site).toContain('listen 127.0.0.1:8080;');
+    expect(site).toContain('root /srv/screen-signin/dist;');
+    expect(site).toContain("connect-src 'self' https://login.example.com https://api.example.com;");
+    expect(site).toContain('map $uri $screen_signin_cache_control');
+    expect(site).toContain('try_files $uri $uri/ =404;');
+  });
+
+  it('keeps the proxy block commented out unless proxy mode is asked for', () => {
+    const off = renderSite(base);
+    expect(off).toMatch(/^\s*#proxy location \^~ \/idp\/ \{$/m);
+    expect(off).not.toMatch(/^\s*location \^~ \/idp\//m);
+    const on = renderSite({ ...base, proxy: { path: '/entra/', idpOrigin: 'https://login.microsoftonline.com' } });
+    expect(on).toMatch(/^\s*location \^~ \/entra\/ \{$/m);
+    expect(on).toContain('proxy_pass https://login.microsoftonline.com/;');
+    expect(on).not.toContain('#proxy');
+  });
+
+  it('writes a clean CSP when the page calls nothing but itself (proxy mode, same-origin API)', () => {
+    expect(renderSite({ ...base, connectSrc: [] })).toContain("connect-src 'self'; frame-ancestors");
+  });
+
+  it.each([
+    ['a directive smuggled into connect-src', { connectSrc: ["https://ok.example; script-src 'unsafe-inline'"] }],
+    ['a path in connect-src', { connectSrc: ['https://api.example.com/v1'] }],
+    ['a relative root', { root: 'dist' }],
+    ['a root with a semicolon', { root: '/srv/x; include /etc/passwd' }],
+    ['a listen with a brace', { listen: '80 } server {' }],
+    ['an IdP origin with a path', { proxy: { path: '/idp/', idpOrigin: 'https://login.example.com/tenant' } }],
+    ['a proxy path without its slashes', { proxy: { path: 'idp', idpOrigin: 'https://login.example.com' } }],
+  ])('refuses %s', (_what, change) => {
+    expect(() => renderSite({ ...base, ...change })).toThrow(/^render:/);
+  });
+
+  it('fails on a placeholder it does not know instead of leaving a blank', () => {
+    expect(() => renderSite(base, 'listen ${LISTEN};\nserver_name ${SERVRE_NAME};\n')).toThrow(/SERVRE_NAME/);
+  });
+
+  it('drops the usage comment but keeps the comments that explain directives', () => {
+    const site = renderSite(base);
+    expect(readFileSync(TEMPLATE, 'utf8')).toContain('envsubst');
+    expect(site).not.toContain('envsubst');
+    expect(site).toContain('drops every inherited one');
+  });
+});
+
+describe('renderStandalone', () => {
+  it('keeps pid, logs and temp files in the prefix, so nginx runs without root', () => {
+    const conf = renderStandalone(renderSite(base), '/tmp/x');
+    for (const line of [
+      'pid /tmp/x/nginx.pid;',
+      'error_log /tmp/x/error.log',
+      'access_log /tmp/x/access.log;',
+      'proxy_temp_path /tmp/x/proxy;',
+      'client_body_temp_path /tmp/x/client_body;',
+    ]) {
+      expect(conf).toContain(line);
+    }
+  });
+});

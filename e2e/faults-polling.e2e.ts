@@ -1,0 +1,102 @@
+/**
+ * Polling the token endpoint (RFC 8628 §3.4–3.5) through a faulty network. Timing is asserted from
+ * the proxy's log, i.e. from the IdP's side of the wire: each wait is measured from the moment the
+ * previous answer left the proxy to the moment the next poll arrived, which can only be longer
+ * than the wait the app measured. The IdP's interval is 1 s (the fixture's default).
+ */
+import { codeOnScreen, expect, fault, isPoll, onPhone, polls, ROUTES, test, waits } from './fixtures/faults.ts';
+
+/** Timer granularity between the browser and node; a real violation is hundreds of ms or more. */
+const SLACK_MS = 15;
+
+test('never polls sooner than the IdP asks, starting one interval after the code arrived', async ({ tv, idpProxy }) => {
+  await codeOnScreen(tv);
+  await expect.poll(() => polls(idpProxy).length).toBeGreaterThanOrEqual(4);
+  const device = idpProxy.requests.find((r) => r.path === ROUTES.device)!;
+  const list = polls(idpProxy);
+  expect(list[0]!.at - device.answeredAt!).toBeGreaterThanOrEqual(1_000 - SLACK_MS);
+  for (const wait of waits(list)) expect(wait).toBeGreaterThanOrEqual(1_000 - SLACK_MS);
+});
+
+test('slow_down adds 5 s to the interval and keeps it for every later poll (RFC 8628 §3.5)', async ({ openTv, idpProxy }) => {
+  idpProxy.add({ path: ROUTES.token, when: isPoll, nth: 2, fault: fault.oauthError('slow_down') });
+  const tv = await openTv();
+  await codeOnScreen(tv);
+  await expect.poll(() => polls(idpProxy).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
+  const [beforeSlowDown, afterSlowDown, later] = waits(polls(idpProxy));
+  expect(beforeSlowDown).toBeGreaterThanOrEqual(1_000 - SLACK_MS);
+  expect(afterSlowDown).toBeGreaterThanOrEqual(6_000 - SLACK_MS);
+  // Kept: the pending answer after the slow_down does not bring the 1 s interval back.
+  expect(later).toBeGreaterThanOrEqual(6_000 - SLACK_MS);
+});
+
+test("a 429 with Retry-After is obeyed before the next poll, then the IdP's interval resumes", async ({ openTv, idpProxy }) => {
+  idpProxy.add({ path: ROUTES.token, when: isPoll, nth: 1, fault: fault.status(429, { retryAfter: '3' }) });
+  const tv = await openTv();
+  await codeOnScreen(tv);
+  await expect.poll(() => polls(idpProxy).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+  const [afterRateLimit, afterPending] = waits(polls(idpProxy));
+  expect(polls(idpProxy)[0]!.status).toBe(429);
+  expect(afterRateLimit).toBeGreaterThanOrEqual(3_000 - SLACK_MS);
+  expect(afterPending).toBeGreaterThanOrEqual(1_000 - SLACK_MS);
+  expect(afterPending).toBeLessThan(3_000);
+});
+
+test('a 500 and a reset connection back off exponentially, and the same code stays redeemable', async ({ openTv, phone, idpProxy }) => {
+  idpProxy.add(
+    { path: ROUTES.token, when: isPoll, nth: 1, fault: fault.status(500) },
+    { path: ROUTES.token, when: isPoll, nth: 2, fault: fault.reset },
+  );
+  const tv = await openTv();
+  const first = await codeOnScreen(tv);
+  await expect.poll(() => polls(idpProxy).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+  const [afterFirstFailure, afterSecondFailure] = waits(polls(idpProxy));
+  // RFC 8628 §3.5 "SHOULD use exponential backoff": interval × 2, then × 4 (plus up to 20 % jitter).
+  expect(afterFirstFailure).toBeGreaterThanOrEqual(2_000 - SLACK_MS);
+  expect(afterSecondFailure).toBeGreaterThanOrEqual(4_000 - SLACK_MS);
+
+  // The device code is kept across the failures: same code on screen, same device_code in every poll.
+  expect((await codeOnScreen(tv)).userCode).toBe(first.userCode);
+  expect(new Set(polls(idpProxy).map((r) => r.form?.device_code)).size).toBe(1);
+  expect(idpProxy.requests.filter((r) => r.path === ROUTES.device)).toHaveLength(1);
+
+  await onPhone(phone, first.qrUri);
+  await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
+});
+
+test('a poll that hangs times out after 15 s and becomes a retry, not a frozen screen', async ({ openTv, idpProxy }) => {
+  idpProxy.add({ path: ROUTES.token, when: isPoll, nth: 1, fault: fault.hang });
+  // Playwright's clock stands in for the 15 s (http.ts DEFAULT_TIMEOUT_MS) so the test does not wait it out.
+  const tv = await openTv({ clock: true });
+  const { userCode } = await codeOnScreen(tv);
+  await expect.poll(() => polls(idpProxy).length).toBe(1);
+  await tv.clock.fastForward(14_000);
+  await expect(tv.getByTestId('poll-retry')).toHaveCount(0);
+  await tv.clock.fastForward(1_000);
+  await expect(tv.getByTestId('poll-retry')).toBeVisible();
+  // The backoff (2–2.4 s) passes; the next poll goes out and the same code stays on screen.
+  await tv.clock.fastForward(3_000);
+  await expect.poll(() => polls(idpProxy).length).toBeGreaterThanOrEqual(2);
+  expect(polls(idpProxy)[1]!.form?.device_code).toBe(polls(idpProxy)[0]!.form?.device_code);
+  await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'code');
+  await expect(tv.getByTestId('user-code')).toHaveText(userCode);
+});
+
+test.describe('a code that expires', () => {
+  test.use({ idpOptions: { interval: 1, deviceCodeTtl: 4 } });
+
+  test('is kept through failing polls until it expires, then a new code appears by itself', async ({ openTv, idpProxy }) => {
+    idpProxy.add({ path: ROUTES.token, when: isPoll, fault: fault.status(503) });
+    const tv = await openTv();
+    const first = await codeOnScreen(tv);
+    await expect(tv.getByTestId('user-code')).not.toHaveText(first.userCode, { timeout: 10_000 });
+    await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'code');
+
+    const codes = idpProxy.requests.filter((r) => r.path === ROUTES.device);
+    expect(codes).toHaveLength(2);
+    // Every poll of the first code went out before that code expired, none after.
+    const firstCodePolls = polls(idpProxy).filter((r) => r.n < codes[1]!.n);
+    expect(new Set(firstCodePolls.map((r) => r.form?.device_code)).size).toBe(1);
+    for (const poll of firstCodePolls) expect(poll.at).toBeLessThan(codes[0]!.answeredAt! + 4_000);
+  });
+});

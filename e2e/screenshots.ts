@@ -1,0 +1,90 @@
+/**
+ * `npm run screenshots`: the README's pictures, taken from the real app. Builds nothing: run
+ * `npm run build` first (the script says so when dist/ is missing). Starts the demo IdP, API and
+ * static server on free ports, opens the built app in Chromium and writes docs/screenshots/*.png:
+ * the code screen at 1920×1080 and portrait 1080×1920, the signed-in screen and an error screen.
+ *
+ *   npx tsx e2e/screenshots.ts [--out docs/screenshots] [--lang de] [--theme light]
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import { startApi } from '../demo/api.ts';
+import { DEMO_LOGIN, DEMO_PASSWORD, startIdp } from '../demo/idp.ts';
+import { startStatic } from '../demo/static.ts';
+
+const { values } = parseArgs({ options: { out: { type: 'string', default: 'docs/screenshots' }, lang: { type: 'string' }, theme: { type: 'string' } } });
+const out = path.resolve(values.out!);
+if (!existsSync('dist/index.html')) {
+  console.error('dist/ is missing: run `npm run build` first.');
+  process.exit(1);
+}
+mkdirSync(out, { recursive: true });
+
+const executablePath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find((p) => p && existsSync(p));
+const suffix = [values.lang, values.theme].filter(Boolean).join('-');
+const file = (name: string) => path.join(out, `${name}${suffix ? `-${suffix}` : ''}.png`);
+
+const app = await startStatic({ port: 0, root: 'dist' });
+const origin = new URL(app.url).origin;
+const idp = await startIdp({ port: 0, appOrigins: [origin], interval: 1 });
+const api = await startApi({ port: 0, issuer: idp.issuer, audience: 'http://127.0.0.1:4020/', appOrigins: [origin] });
+const browser: Browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+
+async function tv(width: number, height: number, extra: Record<string, string> = {}): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width, height }, locale: values.lang ?? 'en-US' })).newPage();
+  const query = new URLSearchParams({ issuer: idp.issuer, api: api.url, ...(values.lang ? { lang: values.lang } : {}), ...(values.theme ? { theme: values.theme } : {}), ...extra });
+  await page.goto(`${app.url}?${query}`);
+  return page;
+}
+
+async function codeShown(page: Page): Promise<string> {
+  await page.locator('[data-testid=status][data-state=code]').waitFor();
+  // The QR loads after the text and draws into its canvas: wait for pixels, not for time.
+  await page.waitForFunction(() => (document.querySelector('[data-testid=qr]') as HTMLCanvasElement | null)?.width! > 100);
+  return (await page.getByTestId('qr').getAttribute('data-uri')) ?? '';
+}
+
+async function phone(qrUri: string, allow: boolean): Promise<void> {
+  const page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true })).newPage();
+  await page.goto(qrUri);
+  await page.getByTestId('idp-confirm').click();
+  await page.getByTestId('idp-login').fill(DEMO_LOGIN);
+  await page.getByTestId('idp-password').fill(DEMO_PASSWORD);
+  await page.getByTestId('idp-submit').click();
+  await page.getByTestId(allow ? 'idp-allow' : 'idp-deny').click();
+  await page.context().close();
+}
+
+try {
+  for (const [name, w, h] of [
+    ['code-1920x1080', 1920, 1080],
+    ['code-1080x1920', 1080, 1920],
+  ] as const) {
+    const page = await tv(w, h);
+    await codeShown(page);
+    await page.screenshot({ path: file(name) });
+    console.log(`wrote ${file(name)}`);
+    await page.context().close();
+  }
+
+  const signedIn = await tv(1920, 1080);
+  await phone(await codeShown(signedIn), true);
+  await signedIn.getByTestId('api-result').filter({ hasText: 'items' }).waitFor();
+  await signedIn.screenshot({ path: file('signed-in-1920x1080') });
+  console.log(`wrote ${file('signed-in-1920x1080')}`);
+  await signedIn.context().close();
+
+  const denied = await tv(1920, 1080);
+  await phone(await codeShown(denied), false);
+  await denied.locator('[data-testid=status][data-state=error]').waitFor();
+  await denied.screenshot({ path: file('error-1920x1080') });
+  console.log(`wrote ${file('error-1920x1080')}`);
+  await denied.context().close();
+} finally {
+  await browser.close();
+  await api.close();
+  await idp.close();
+  await app.close();
+}

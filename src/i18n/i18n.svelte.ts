@@ -1,0 +1,56 @@
+/**
+ * The language in force for the UI. English is bundled (it is also every catalogue's fallback);
+ * the others load on demand, so a screen downloads only the one it shows.
+ */
+import en, { type MessageKey, type Messages, type PluralKey } from './en';
+import { direction, format, formatClock, pickLanguage, pluralForm, type Language } from './language';
+
+const LOADERS: Record<Exclude<Language, 'en'>, () => Promise<{ default: Messages }>> = {
+  de: () => import('./de'),
+  fr: () => import('./fr'),
+  es: () => import('./es'),
+  ja: () => import('./ja'),
+  ar: () => import('./ar'),
+};
+
+export class I18n {
+  lang: Language = $state('en');
+  messages: Messages = $state.raw(en);
+  #wanted: Language = 'en';
+
+  get dir(): 'ltr' | 'rtl' {
+    return direction(this.lang);
+  }
+
+  /** Switches to the best language for `configured` and the browser's list; English until it has loaded. */
+  async use(configured: string | undefined, browser: readonly string[]): Promise<void> {
+    const lang = pickLanguage(configured, browser);
+    this.#wanted = lang;
+    let messages = en;
+    if (lang !== 'en') {
+      try {
+        messages = (await LOADERS[lang]()).default;
+      } catch {
+        return; // a chunk that failed to load leaves the screen in English rather than blank
+      }
+    }
+    if (this.#wanted !== lang) return; // a later choice won the race
+    this.messages = messages;
+    this.lang = lang;
+  }
+
+  t(key: MessageKey, params?: Record<string, string | number>): string {
+    return format(this.messages[key] || en[key], params);
+  }
+
+  plural(key: PluralKey, count: number, params: Record<string, string | number> = {}): string {
+    const forms = this.messages[key] ?? en[key];
+    return format(pluralForm(this.lang, count, forms), { count: new Intl.NumberFormat(this.lang).format(count), ...params });
+  }
+
+  clock(seconds: number): string {
+    return formatClock(this.lang, seconds);
+  }
+}
+
+export const i18n = new I18n();

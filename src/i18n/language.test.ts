@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { direction, format, formatClock, pickLanguage, pluralForm } from './language';
+
+describe('pickLanguage', () => {
+  it('prefers the configured lang over the browser’s', () => {
+    expect(pickLanguage('de', ['fr-FR', 'en'])).toBe('de');
+  });
+
+  it('matches on the primary subtag, in any case', () => {
+    expect(pickLanguage('ES-mx', [])).toBe('es');
+    expect(pickLanguage(undefined, ['ja-JP'])).toBe('ja');
+  });
+
+  it('falls through to the browser’s list when the configured language has no catalogue', () => {
+    expect(pickLanguage('pt-BR', ['nl', 'fr-CA'])).toBe('fr');
+  });
+
+  it('falls back to English when nothing matches', () => {
+    expect(pickLanguage('pt', ['nl', 'zh-Hans'])).toBe('en');
+    expect(pickLanguage(undefined, [])).toBe('en');
+  });
+});
+
+describe('direction', () => {
+  it('is right-to-left for Arabic only', () => {
+    expect(direction('ar')).toBe('rtl');
+    expect(direction('ja')).toBe('ltr');
+  });
+});
+
+describe('format', () => {
+  it('fills placeholders and leaves unknown ones visible', () => {
+    expect(format('Go to {uri} and enter', { uri: 'idp.example/device' })).toBe('Go to idp.example/device and enter');
+    expect(format('Hello {who}')).toBe('Hello {who}');
+  });
+});
+
+describe('pluralForm', () => {
+  const forms = { zero: 'z', one: 'o', two: 't', few: 'f', many: 'm', other: 'x' };
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('uses the language’s plural rules (Arabic: 0 zero, 2 two, 3 few, 11 many)', () => {
+    expect([0, 1, 2, 3, 11, 100].map((n) => pluralForm('ar', n, forms))).toEqual(['z', 'o', 't', 'f', 'm', 'x']);
+  });
+
+  it('uses other for a category the message does not spell out', () => {
+    expect(pluralForm('ja', 1, { other: 'x' })).toBe('x');
+    expect(pluralForm('en', 1, { other: 'x' })).toBe('x');
+  });
+
+  it('falls back to one/other where the engine has no Intl.PluralRules (Safari 12)', () => {
+    vi.stubGlobal('Intl', { ...Intl, PluralRules: undefined });
+    expect([1, 2, 0].map((n) => pluralForm('ar', n, forms))).toEqual(['o', 'x', 'x']);
+  });
+});
+
+describe('formatClock', () => {
+  it('shows minutes and two-digit seconds, rounding up, never negative', () => {
+    expect(formatClock('en', 299.2)).toBe('5:00');
+    expect(formatClock('en', 65)).toBe('1:05');
+    expect(formatClock('en', -3)).toBe('0:00');
+  });
+
+  it('writes the digits of the language', () => {
+    expect(formatClock('ar-EG', 65)).toBe('١:٠٥');
+  });
+});

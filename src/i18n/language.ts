@@ -1,0 +1,48 @@
+/**
+ * Language choice and message formatting, without Svelte or the DOM so it can be unit-tested.
+ * Plurals and numbers go through Intl; nothing here hand-codes a language's grammar.
+ */
+import type { Plural } from './en';
+
+export const LANGUAGES = ['en', 'de', 'fr', 'es', 'ja', 'ar'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const RTL: ReadonlySet<string> = new Set(['ar']);
+
+export const direction = (lang: Language): 'ltr' | 'rtl' => (RTL.has(lang) ? 'rtl' : 'ltr');
+
+/**
+ * The first of the candidates (config `lang`, then the browser's languages) whose primary subtag we
+ * have a catalogue for ("de-AT" → de); English when none matches.
+ */
+export function pickLanguage(configured: string | undefined, browser: readonly string[] = []): Language {
+  for (const tag of [configured, ...browser]) {
+    const primary = tag?.trim().toLowerCase().split(/[-_]/)[0];
+    const hit = LANGUAGES.find((l) => l === primary);
+    if (hit) return hit;
+  }
+  return 'en';
+}
+
+/** Replaces `{name}` with params.name; an unknown placeholder stays visible rather than vanishing. */
+export function format(template: string, params: Record<string, string | number> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/**
+ * Intl.PluralRules picks the form (Arabic has six). Engines without it (Safari before 13) get
+ * English's one/other, the one hand-made rule here, and only as that fallback.
+ */
+export function pluralForm(lang: string, count: number, forms: Plural): string {
+  const category: keyof Plural =
+    typeof Intl.PluralRules === 'function' ? (new Intl.PluralRules(lang).select(count) as keyof Plural) : count === 1 ? 'one' : 'other';
+  return forms[category] ?? forms.other;
+}
+
+/** Seconds as m:ss in the language's digits (Arabic-Indic for ar), tabular in the UI. */
+export function formatClock(lang: string, seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  const whole = new Intl.NumberFormat(lang, { useGrouping: false });
+  const two = new Intl.NumberFormat(lang, { minimumIntegerDigits: 2, useGrouping: false });
+  return `${whole.format(Math.floor(s / 60))}:${two.format(s % 60)}`;
+}
