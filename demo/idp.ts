@@ -64,6 +64,8 @@ export interface Idp {
   close(): Promise<void>;
   /** Revokes every grant with its access and refresh tokens: refresh then answers invalid_grant. */
   revokeAll(): Promise<void>;
+  /** Every token and device code this IdP handed out, for tests that check none of them leaks. */
+  issued: string[];
   /** Date.now() of every device-code approval by the person (the moment the device code becomes redeemable). */
   approvals: number[];
 }
@@ -724,8 +726,13 @@ export async function startIdp(opts: IdpOptions = {}): Promise<Idp> {
   });
 
   const devicePath = new URL(provider.urlFor('device_authorization')).pathname;
+  const issued: string[] = [];
   provider.use(async (ctx, next) => {
     await next();
+    const body = ctx.body && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body) ? (ctx.body as Record<string, unknown>) : undefined;
+    for (const key of ['access_token', 'refresh_token', 'id_token', 'device_code']) {
+      if (typeof body?.[key] === 'string') issued.push(body[key]);
+    }
     if (
       interval !== undefined &&
       ctx.method === 'POST' &&
@@ -770,6 +777,7 @@ export async function startIdp(opts: IdpOptions = {}): Promise<Idp> {
     port,
     provider,
     approvals,
+    issued,
     async revokeAll() {
       for (const record of [...store.records.values()]) {
         if (record.model === 'Grant') {
