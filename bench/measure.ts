@@ -33,7 +33,8 @@ export const PROFILES: Profile[] = [
   { name: 'desktop', label: 'desktop (no throttling)', viewport: { width: 1280, height: 720 }, cpuRate: 1 },
 ];
 
-export type Target = 'app' | 'baseline';
+/** 'app', 'baseline', or 'app:<name>' for a build compared with the app (BENCH_COMPARE). */
+export type Target = string;
 
 export interface ByteCounts {
   /** Bytes on the wire (resource timing transferSize: body + headers), by kind. */
@@ -54,6 +55,8 @@ export interface RunSample {
   codeAt: number;
   /** Date.now() on the signed-in screen minus the IdP's approval timestamp. */
   approvalToSignedIn: number;
+  /** The app's own share of it: the token answer (last token endpoint response) to the signed-in screen. */
+  tokenToSignedIn: number;
   bytesBeforeText: ByteCounts;
   bytesBeforeCode: ByteCounts;
   longTasksBeforeCode: { count: number; totalMs: number };
@@ -144,10 +147,20 @@ function countBytes(entries: ResourceEntry[], cutoff: number, origin: string, ro
   return { transferred, files, requests, urls };
 }
 
+/** responseEnd of the last token endpoint answer before `before` (the poll that brought the tokens). */
+function lastTokenAnswer(entries: ResourceEntry[], tokenEndpoint: string, before: number): number {
+  const ends = entries
+    .filter((e) => e.name === tokenEndpoint && e.responseEnd > 0 && e.responseEnd <= before)
+    .map((e) => e.responseEnd);
+  return ends.length ? Math.max(...ends) : NaN;
+}
+
 export interface RunOptions {
   browser: Browser;
   phone: Phone;
   approvals: number[];
+  /** The IdP's token endpoint URL (to find the answer that brought the tokens). */
+  tokenEndpoint: string;
   profile: Profile;
   target: Target;
   url: string;
@@ -205,7 +218,7 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
     }
 
     const phoneUri =
-      o.target === 'app'
+      o.target !== 'baseline'
         ? ((await page.getByTestId('qr').getAttribute('data-uri')) ?? '')
         : await page.evaluate(() => {
             const uri = document.querySelector('[data-testid=verification-uri]')?.textContent?.trim() ?? '';
@@ -249,6 +262,7 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
       textAt: state.textAt,
       codeAt: state.codeAt,
       approvalToSignedIn: state.signedInWall - approvedAt,
+      tokenToSignedIn: state.signedInAt! - lastTokenAnswer(entries, o.tokenEndpoint, state.signedInAt!),
       bytesBeforeText: countBytes(entries, state.textAt, origin, o.root),
       bytesBeforeCode: countBytes(entries, state.codeAt, origin, o.root),
       longTasksBeforeCode: { count: before.length, totalMs: before.reduce((a, t) => a + t.duration, 0) },

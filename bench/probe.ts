@@ -162,8 +162,8 @@ export function probe(): void {
  * `fn` as a script for `addInitScript({ content })` / `page.evaluate(string)`. tsx (esbuild with
  * keepNames) wraps named inner functions in `__name(...)`, which does not exist in the page.
  */
-export function pageScript(fn: () => unknown): string {
-  return `(() => { const __name = (f) => f; return (${fn.toString()})(); })()`;
+export function pageScript<A>(fn: (arg: A) => unknown, arg?: A): string {
+  return `(() => { const __name = (f) => f; return (${fn.toString()})(${arg === undefined ? '' : JSON.stringify(arg)}); })()`;
 }
 
 /** Reads what the probe saw plus the page's resource timing (run in the page). */

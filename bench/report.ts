@@ -1,6 +1,7 @@
 /** Statistics, budgets and the stdout table of `npm run bench`. */
 import type { RunSample } from './measure.ts';
 import type { SoakResult } from './soak.ts';
+import type { MemorySample } from './stack.ts';
 import type { SizeReport } from './size.ts';
 
 export interface Stat {
@@ -21,7 +22,7 @@ function quantile(sorted: number[], q: number): number {
 }
 
 export function stat(values: number[]): Stat {
-  const s = [...values].sort((a, b) => a - b);
+  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
   return {
     median: quantile(s, 0.5),
     p25: quantile(s, 0.25),
@@ -37,6 +38,7 @@ export const METRICS = {
   timeToCodeText: { label: 'time to code text (ms)', of: (r: RunSample) => r.textAt },
   timeToCode: { label: 'time to code + QR (ms)', of: (r: RunSample) => r.codeAt },
   approvalToSignedIn: { label: 'approval -> signed in (ms)', of: (r: RunSample) => r.approvalToSignedIn },
+  tokenToSignedIn: { label: '  of which token answer -> signed in (ms)', of: (r: RunSample) => r.tokenToSignedIn },
   requestsBeforeCode: { label: 'requests before code + QR', of: (r: RunSample) => r.bytesBeforeCode.requests },
   transferredBeforeText: {
     label: 'HTML+JS+CSS on the wire before code text (B)',
@@ -65,6 +67,25 @@ export interface ProfileStats {
   baseline: Record<MetricName, Stat>;
   /** app median / baseline median (undefined when the baseline median is 0). */
   ratio: Partial<Record<MetricName, number>>;
+}
+
+/** A further build against the app (and the baseline), same runs: BENCH_COMPARE. */
+export function compareTable(label: string, samples: RunSample[], variant: string): string {
+  const of = (target: string, m: MetricName) => stat(samples.filter((s) => s.target === target).map(METRICS[m].of));
+  const rows: string[][] = [[label, `${variant} median (p25-p75)`, 'app median (p25-p75)', 'vs app', 'vs baseline']];
+  for (const m of Object.keys(METRICS) as MetricName[]) {
+    const v = of(variant, m);
+    const a = of('app', m);
+    const b = of('baseline', m);
+    rows.push([
+      `  ${METRICS[m].label}`,
+      fmtStat(v),
+      fmtStat(a),
+      a.median > 0 ? `${(v.median / a.median).toFixed(2)}x` : '-',
+      b.median > 0 ? `${(v.median / b.median).toFixed(2)}x` : '-',
+    ]);
+  }
+  return table(rows);
 }
 
 export function profileStats(samples: RunSample[]): ProfileStats {
@@ -120,37 +141,61 @@ export function profileTable(label: string, s: ProfileStats): string {
 
 export function soakTable(results: SoakResult[]): string {
   const rows: string[][] = [
-    ['soak (desktop profile)', 'count', 'JS heap used', 'DOM nodes (CDP)', 'elements', 'listeners'],
+    [
+      'soak (desktop profile)',
+      'count',
+      'V8 heap used',
+      'JS objects',
+      'Blink heap',
+      'DOM nodes',
+      'elements',
+      'listeners',
+    ],
   ];
+  const pct = (a: number | undefined, b: number | undefined) =>
+    a && b !== undefined ? `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%` : '-';
   for (const r of results) {
     if (!r.measurable) {
-      rows.push([`  ${r.kind}`, 'not measurable', r.reason ?? '', '', '', '']);
+      rows.push([`  ${r.kind}`, 'not measurable', r.reason ?? '', '', '', '', '', '']);
       continue;
     }
-    for (const c of r.checkpoints)
+    for (const c of r.checkpoints) {
+      const m = c.sample;
       rows.push([
         `  ${r.kind}`,
         String(c.count),
-        kB(c.sample.heapUsed),
-        String(c.sample.domNodes),
-        String(c.sample.elements),
-        String(c.sample.jsEventListeners),
+        kB(m.heapUsed),
+        m.jsObjects === undefined ? '-' : kB(m.jsObjects),
+        kB(m.embedderHeapUsed),
+        String(m.domNodes),
+        String(m.elements),
+        String(m.jsEventListeners),
       ]);
-    const first = r.checkpoints[0];
-    const last = r.checkpoints[r.checkpoints.length - 1];
-    if (first && last && first !== last) {
-      const pct = (a: number, b: number) => `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%`;
+    }
+    const a = r.checkpoints[0]?.sample;
+    const b = r.checkpoints[r.checkpoints.length - 1]?.sample;
+    if (a && b && r.checkpoints.length > 1) {
       rows.push([
         `  ${r.kind} growth`,
-        `${first.count}->${last.count}`,
-        pct(first.sample.heapUsed, last.sample.heapUsed),
-        pct(first.sample.domNodes, last.sample.domNodes),
-        pct(first.sample.elements, last.sample.elements),
-        pct(first.sample.jsEventListeners, last.sample.jsEventListeners),
+        `${r.checkpoints[0]!.count}->${r.checkpoints[r.checkpoints.length - 1]!.count}`,
+        pct(a.heapUsed, b.heapUsed),
+        pct(a.jsObjects, b.jsObjects),
+        pct(a.embedderHeapUsed, b.embedderHeapUsed),
+        pct(a.domNodes, b.domNodes),
+        pct(a.elements, b.elements),
+        pct(a.jsEventListeners, b.jsEventListeners),
       ]);
     }
   }
-  return table(rows);
+  let text = table(rows);
+  for (const r of results) {
+    if (!r.growth?.length) continue;
+    text += `\n  ${r.kind}: grew most (heap snapshot, self size): ${r.growth
+      .slice(0, 5)
+      .map((g) => `${g.what} ${g.bytes >= 0 ? '+' : ''}${kB(g.bytes)} (${g.count >= 0 ? '+' : ''}${g.count})`)
+      .join('; ')}`;
+  }
+  return text;
 }
 
 export function sizeTable(r: SizeReport): string {
@@ -205,9 +250,10 @@ export function budgets({ tv, intervalMs, rttMs, soak }: BudgetInput): Budget[] 
     pass: g1 <= GZIP_BUDGET,
   });
   for (const r of soak) {
+    const name = `soak ${r.kind}`;
     if (!r.measurable) {
       out.push({
-        name: `soak ${r.kind}: heap and DOM after 500 within 5% of after 10`,
+        name: `${name}: heap and DOM after 500 within 5% of after 10`,
         limit: '+5%',
         value: 'not measurable',
         pass: false,
@@ -217,16 +263,34 @@ export function budgets({ tv, intervalMs, rttMs, soak }: BudgetInput): Budget[] 
     }
     const first = r.checkpoints[0];
     const last = r.checkpoints[r.checkpoints.length - 1];
-    if (!first || !last) continue;
-    const check = (what: string, a: number, b: number) =>
+    if (!first || !last || first === last) continue;
+    const check = (what: string, a: number | undefined, b: number | undefined, note?: string) => {
+      if (a === undefined || b === undefined) return;
       out.push({
-        name: `soak ${r.kind}: ${what} after ${last.count} within 5% of after ${first.count}`,
-        limit: `<= ${(a * (1 + SOAK_GROWTH)).toFixed(0)}`,
-        value: `${b} (${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%)`,
+        name: `${name}: ${what} after ${last.count} within 5% of after ${first.count}`,
+        limit: `<= ${kB(a * (1 + SOAK_GROWTH))}`,
+        value: `${kB(b)} (${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(1)}%)`,
         pass: b <= a * (1 + SOAK_GROWTH),
+        note,
       });
-    check('JS heap', first.sample.heapUsed, last.sample.heapUsed);
-    check('DOM nodes', first.sample.domNodes, last.sample.domNodes);
+    };
+    const code = r.growth?.filter((g) => g.what.startsWith('code:')).reduce((sum, g) => sum + g.bytes, 0) ?? 0;
+    check(
+      'V8 heap used',
+      first.sample.heapUsed,
+      last.sample.heapUsed,
+      code > 0
+        ? `of the growth, ${kB(code)} is compiled code (V8 warming up; it levels off), see "grew most"`
+        : undefined,
+    );
+    check('JS objects (heap snapshot, without compiled code)', first.sample.jsObjects, last.sample.jsObjects);
+    const nodes = (s: MemorySample) => s.domNodes;
+    out.push({
+      name: `${name}: DOM nodes after ${last.count} within 5% of after ${first.count}`,
+      limit: `<= ${Math.floor(nodes(first.sample) * (1 + SOAK_GROWTH))}`,
+      value: `${nodes(last.sample)} (${(((nodes(last.sample) - nodes(first.sample)) / nodes(first.sample)) * 100).toFixed(1)}%)`,
+      pass: nodes(last.sample) <= nodes(first.sample) * (1 + SOAK_GROWTH),
+    });
   }
   return out;
 }

@@ -5,14 +5,24 @@
  * Env: BENCH_RUNS (runs per page and profile, default 10, at least 10 for the reported medians),
  * BENCH_SOAK (renewals and refreshes, default 500), BENCH_DIST (bench an existing build instead of
  * building into bench/results/dist), BENCH_PROFILES (e.g. "tv"), BENCH_OUT (results file, default
- * bench/results.json), BENCH_NO_SOAK=1, BENCH_STRICT=1 (exit 1 when a budget fails; by default the
+ * bench/results.json), BENCH_NO_SOAK=1, BENCH_COMPARE=dir1,dir2 (further builds, run interleaved with
+ * the app and the baseline and compared with the app), BENCH_STRICT=1 (exit 1 when a budget fails; by default the
  * bench reports and exits 0, since timings on a shared machine are not a test).
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { PROFILES, timingRun, type RunSample, type Target } from './measure.ts';
-import { budgets, budgetTable, profileStats, profileTable, sizeTable, soakTable, type ProfileStats } from './report.ts';
+import {
+  budgets,
+  budgetTable,
+  compareTable,
+  profileStats,
+  profileTable,
+  sizeTable,
+  soakTable,
+  type ProfileStats,
+} from './report.ts';
 import { checkSize } from './size.ts';
 import { soakRefreshes, soakRenewals, type SoakResult } from './soak.ts';
 import {
@@ -58,7 +68,13 @@ async function main(): Promise<number> {
   const size = await checkSize(distDir);
   const loadStart = os.loadavg();
 
-  const stack = await startStack(distDir, IDP_INTERVAL_S);
+  const variantDirs = (process.env.BENCH_COMPARE ?? '')
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean)
+    .map((d) => path.resolve(d));
+  const variantNames = variantDirs.map((d, i) => `app:${path.basename(d) || i}`);
+  const stack = await startStack(distDir, IDP_INTERVAL_S, variantDirs);
   const browser = await launchBrowser();
   const chromiumVersion = browser.version();
   const phone = await Phone.open(browser);
@@ -67,28 +83,35 @@ async function main(): Promise<number> {
   try {
     for (const profile of profiles) {
       for (let i = 0; i < runs; i++) {
-        // Alternate which page goes first so drift on a shared machine hits both alike.
-        const order: Target[] = i % 2 === 0 ? ['baseline', 'app'] : ['app', 'baseline'];
+        // Rotate which page goes first so drift on a shared machine hits all alike.
+        const pages: Target[] = ['baseline', 'app', ...variantNames];
+        const order = pages.map((_, k) => pages[(k + i) % pages.length]!);
         for (const target of order) {
+          const variant = variantNames.indexOf(target);
           const sample = await timingRun({
             browser,
             phone,
             approvals: stack.idp.approvals,
+            tokenEndpoint: `${stack.idp.issuer}/token`,
             profile,
             target,
-            url: target === 'app' ? appUrl(stack) : baselineUrl(stack),
-            root: target === 'app' ? distDir : path.join(benchDir, 'baseline'),
+            url:
+              target === 'baseline'
+                ? baselineUrl(stack)
+                : appUrl(stack, {}, variant >= 0 ? stack.variants[variant] : stack.app),
+            root:
+              target === 'baseline' ? path.join(benchDir, 'baseline') : variant >= 0 ? variantDirs[variant]! : distDir,
             calibrate: i === 0,
           });
           samples.push(sample);
         }
-        const last = samples.slice(-2);
+        const last = samples.slice(-pages.length);
         log(
           `${profile.name} run ${i + 1}/${runs}: ${last.map((s) => `${s.target} code ${s.codeAt.toFixed(0)} ms, signed in ${s.approvalToSignedIn} ms after approval`).join('; ')}`,
         );
       }
     }
-    if (process.env.BENCH_NO_SOAK !== '1') {
+    if (process.env.BENCH_NO_SOAK !== '1' && !variantDirs.length) {
       log(`soak: ${soakCount} code renewals`);
       soak.push(await soakRenewals(browser, stack, soakCheckpoints));
       log(`soak: ${soakCount} token refreshes`);
@@ -142,6 +165,16 @@ async function main(): Promise<number> {
   for (const p of profiles) {
     out.push(profileTable(p.label, stats[p.name]!));
     out.push('');
+    for (const v of variantNames) {
+      out.push(
+        compareTable(
+          `${p.label}: ${v} vs app`,
+          samples.filter((s) => s.profile === p.name),
+          v,
+        ),
+      );
+      out.push('');
+    }
   }
   out.push(sizeTable(size));
   out.push('');
@@ -171,6 +204,7 @@ async function main(): Promise<number> {
       })),
       soak: { count: soakCount, checkpoints: soakCheckpoints, profile: 'desktop' },
       dist: path.relative(repoRoot, distDir),
+      compare: variantDirs.map((d) => path.relative(repoRoot, d)),
     },
     size,
     profiles: stats,

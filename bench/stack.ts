@@ -37,17 +37,22 @@ export async function buildApp(outDir: string): Promise<void> {
 export interface Stack {
   idp: Idp;
   api: DemoApi;
+  /** The app build under test. */
   app: StaticServer;
+  /** Further builds to compare with it (BENCH_COMPARE), one server each. */
+  variants: StaticServer[];
   baseline: StaticServer;
   /** The scope the app's config.json asks for; the baseline asks for the same. */
   scope: string;
   close(): Promise<void>;
 }
 
-export async function startStack(distDir: string, idpInterval: number): Promise<Stack> {
+export async function startStack(distDir: string, idpInterval: number, variantDirs: string[] = []): Promise<Stack> {
   const app = await startStatic({ port: 0, root: distDir });
+  const variants: StaticServer[] = [];
+  for (const dir of variantDirs) variants.push(await startStatic({ port: 0, root: dir }));
   const baseline = await startStatic({ port: 0, root: path.join(benchDir, 'baseline') });
-  const origins = [new URL(app.url).origin, new URL(baseline.url).origin];
+  const origins = [app, ...variants, baseline].map((s) => new URL(s.url).origin);
   const idp = await startIdp({ port: 0, appOrigins: origins, interval: idpInterval });
   const api = await startApi({ port: 0, issuer: idp.issuer, audience: DEMO_API_AUDIENCE, appOrigins: origins });
   let scope = DEFAULT_SCOPE;
@@ -62,17 +67,19 @@ export async function startStack(distDir: string, idpInterval: number): Promise<
     idp,
     api,
     app,
+    variants,
     baseline,
     scope,
     async close() {
-      await Promise.allSettled([app.close(), baseline.close(), api.close(), idp.close()]);
+      await Promise.allSettled([app, ...variants, baseline].map((s) => s.close()));
+      await Promise.allSettled([api.close(), idp.close()]);
     },
   };
 }
 
 /** The TV address of the app (config.json from the build, issuer and API from the query, like e2e). */
-export function appUrl(stack: Stack, extra: Record<string, string> = {}): string {
-  return `${stack.app.url}?${new URLSearchParams({ issuer: stack.idp.issuer, api: stack.api.url, ...extra })}`;
+export function appUrl(stack: Stack, extra: Record<string, string> = {}, server: StaticServer = stack.app): string {
+  return `${server.url}?${new URLSearchParams({ issuer: stack.idp.issuer, api: stack.api.url, ...extra })}`;
 }
 
 export function baselineUrl(stack: Stack): string {
@@ -140,17 +147,91 @@ export async function cdpMetrics(cdp: CDPSession): Promise<Record<string, number
 export interface MemorySample {
   /** V8 heap in use after forced GC (CDP Runtime.getHeapUsage usedSize), bytes. */
   heapUsed: number;
+  /** Blink's garbage-collected heap in use (Runtime.getHeapUsage embedderHeapUsedSize), bytes. */
+  embedderHeapUsed: number;
   /** Live DOM nodes after GC (CDP Memory.getDOMCounters, includes detached nodes still referenced). */
   domNodes: number;
   /** Elements in the document (document.getElementsByTagName('*').length). */
   elements: number;
   jsEventListeners: number;
+  /**
+   * From a heap snapshot, when asked for: self bytes of the page's JS values (objects, closures,
+   * contexts, arrays, strings, shapes), without compiled code (type `code`: V8's JIT output and
+   * bytecode, which grows while the engine warms up) and without Blink's and V8's native objects.
+   */
+  jsObjects?: number;
+  /** Heap snapshot summed by category (see heapSnapshotSummary), when asked for. */
+  snapshot?: Record<string, { count: number; bytes: number }>;
 }
 
-export async function memorySample(page: Page, cdp: CDPSession): Promise<MemorySample> {
+export async function memorySample(page: Page, cdp: CDPSession, withSnapshot = false): Promise<MemorySample> {
   const elements = await page.evaluate(() => document.getElementsByTagName('*').length);
   for (let i = 0; i < 3; i++) await cdp.send('HeapProfiler.collectGarbage');
   const heap = await cdp.send('Runtime.getHeapUsage');
   const dom = await cdp.send('Memory.getDOMCounters');
-  return { heapUsed: heap.usedSize, domNodes: dom.nodes, elements, jsEventListeners: dom.jsEventListeners };
+  const sample: MemorySample = {
+    heapUsed: heap.usedSize,
+    embedderHeapUsed: heap.embedderHeapUsedSize,
+    domNodes: dom.nodes,
+    elements,
+    jsEventListeners: dom.jsEventListeners,
+  };
+  if (withSnapshot) {
+    sample.snapshot = await heapSnapshotSummary(cdp);
+    sample.jsObjects = Object.entries(sample.snapshot)
+      .filter(([key]) => !/^(code:|native:|\(code\)|\(native\)|\(synthetic\))/.test(key))
+      .reduce((sum, [, v]) => sum + v.bytes, 0);
+  }
+  return sample;
+}
+
+/**
+ * A heap snapshot (CDP HeapProfiler.takeHeapSnapshot) summed by category: `type:name` for objects,
+ * closures, native (Blink) objects and V8 internals, `(type)` for the rest. Self sizes in bytes.
+ */
+export async function heapSnapshotSummary(cdp: CDPSession): Promise<Record<string, { count: number; bytes: number }>> {
+  const chunks: string[] = [];
+  const onChunk = (e: { chunk: string }) => chunks.push(e.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  try {
+    await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  } finally {
+    cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  }
+  const snap = JSON.parse(chunks.join('')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const fields = snap.snapshot.meta.node_fields;
+  const types = snap.snapshot.meta.node_types[0];
+  const width = fields.length;
+  const [iType, iName, iSize] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [number, number, number];
+  const out: Record<string, { count: number; bytes: number }> = {};
+  for (let i = 0; i < snap.nodes.length; i += width) {
+    const type = types[snap.nodes[i + iType]!] ?? '?';
+    const named = ['object', 'closure', 'native', 'code', 'hidden'].includes(type);
+    let key = named ? `${type}:${(snap.strings[snap.nodes[i + iName]!] ?? '').slice(0, 60)}` : `(${type})`;
+    if (type === 'native' && key.startsWith('native:<')) key = 'native:(DOM element)';
+    const entry = (out[key] ??= { count: 0, bytes: 0 });
+    entry.count++;
+    entry.bytes += snap.nodes[i + iSize]!;
+  }
+  return out;
+}
+
+/** The categories that grew most between two snapshot summaries. */
+export function snapshotGrowth(
+  a: Record<string, { count: number; bytes: number }>,
+  b: Record<string, { count: number; bytes: number }>,
+  top = 8,
+): { what: string; count: number; bytes: number }[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .map((what) => ({
+      what,
+      count: (b[what]?.count ?? 0) - (a[what]?.count ?? 0),
+      bytes: (b[what]?.bytes ?? 0) - (a[what]?.bytes ?? 0),
+    }))
+    .sort((x, y) => y.bytes - x.bytes)
+    .slice(0, top);
 }

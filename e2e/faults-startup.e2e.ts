@@ -26,26 +26,36 @@ const passing: [string, Fault, string][] = [
 ];
 
 for (const [what, failure, code] of passing) {
-  test(`the device authorization endpoint failing with ${what} shows a countdown, then a code by itself`, async ({ openTv, idpProxy }) => {
+  test(`the device authorization endpoint failing with ${what} shows a countdown, then a code by itself`, async ({
+    openTv,
+    idpProxy,
+  }) => {
     idpProxy.add({ path: ROUTES.device, nth: 1, fault: failure });
     // Playwright's clock skips the 2 s backoff; the discovery test below measures real backoff times.
     const tv = await openTv({ clock: true });
     await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'error');
     await expect(tv.getByTestId('error-headline')).toHaveAttribute('data-code', code);
     await expect(tv.getByTestId('retry-countdown')).toBeVisible();
-    await expect(tv.getByTestId('error-details')).toContainText(`device authorization endpoint ${idpProxy.url}/device/auth`);
+    await expect(tv.getByTestId('error-details')).toContainText(
+      `device authorization endpoint ${idpProxy.url}/device/auth`,
+    );
     await tv.clock.fastForward(3_000);
     await codeOnScreen(tv);
     expect(to(idpProxy, ROUTES.device)).toHaveLength(2);
   });
 }
 
-test('a failing discovery document shows the error and a countdown, then recovers by itself', async ({ openTv, idpProxy }) => {
+test('a failing discovery document shows the error and a countdown, then recovers by itself', async ({
+  openTv,
+  idpProxy,
+}) => {
   idpProxy.add({ path: ROUTES.discovery, method: 'GET', nth: [1, 2], fault: fault.status(503) });
   const tv = await openTv();
   await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'error');
   await expect(tv.getByTestId('error')).toContainText('busy or failing (HTTP 503)');
-  await expect(tv.getByTestId('error-details')).toHaveText(`discovery document ${idpProxy.url}/.well-known/openid-configuration: HTTP 503`);
+  await expect(tv.getByTestId('error-details')).toHaveText(
+    `discovery document ${idpProxy.url}/.well-known/openid-configuration: HTTP 503`,
+  );
   await expect(tv.getByTestId('retry-countdown')).toBeVisible();
   await codeOnScreen(tv);
   const [first, second, third] = to(idpProxy, ROUTES.discovery, 'GET');
@@ -66,7 +76,10 @@ test('a discovery request that hangs times out after 15 s and is tried again', a
   await codeOnScreen(tv);
 });
 
-test("a 503 with Retry-After from the device authorization endpoint is waited out, not the app's shorter backoff", async ({ openTv, idpProxy }) => {
+test("a 503 with Retry-After from the device authorization endpoint is waited out, not the app's shorter backoff", async ({
+  openTv,
+  idpProxy,
+}) => {
   idpProxy.add({ path: ROUTES.device, nth: 1, fault: fault.status(503, { retryAfter: '4' }) });
   const tv = await openTv();
   await expect(tv.getByTestId('retry-countdown')).toContainText(/0:0[34]/);
@@ -83,7 +96,12 @@ test('"Try now" during the countdown asks again at once', async ({ openTv, idpPr
   await codeOnScreen(tv);
 });
 
-test('2 s of latency on every request of the TV slows the sign-in but never blanks the screen', async ({ openTv, phone, idpProxy, app }) => {
+test('2 s of latency on every request of the TV slows the sign-in but never blanks the screen', async ({
+  openTv,
+  phone,
+  idpProxy,
+  app,
+}) => {
   const fromTv = (r: { origin?: string }) => r.origin === new URL(app.url).origin;
   idpProxy.add({ path: /.*/, method: '*', when: fromTv, delayMs: 2_000, fault: fault.forward });
   const tv = await openTv();

@@ -40,7 +40,11 @@ function expectApart(all: Record<string, Box>) {
   const entries = Object.entries(all);
   for (const [i, [a, p]] of entries.entries()) {
     for (const [b, q] of entries.slice(i + 1)) {
-      const overlap = p.x < q.x + q.width - 0.5 && q.x < p.x + p.width - 0.5 && p.y < q.y + q.height - 0.5 && q.y < p.y + p.height - 0.5;
+      const overlap =
+        p.x < q.x + q.width - 0.5 &&
+        q.x < p.x + p.width - 0.5 &&
+        p.y < q.y + q.height - 0.5 &&
+        q.y < p.y + p.height - 0.5;
       expect(overlap, `${a} and ${b} do not overlap`).toBe(false);
     }
   }
@@ -49,7 +53,9 @@ function expectApart(all: Record<string, Box>) {
 /** Nothing inside may be cut off: its content fits its own box (no hidden horizontal overflow). */
 async function expectNotClipped(page: Page, ids: string[]) {
   for (const id of ids) {
-    const { scroll, client } = await page.getByTestId(id).evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    const { scroll, client } = await page
+      .getByTestId(id)
+      .evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
     expect(scroll, `${id} content fits its box`).toBeLessThanOrEqual(client + 1);
   }
 }
@@ -74,7 +80,11 @@ for (const { name, width, height } of VIEWPORTS) {
         const px = (el: Element) => parseFloat(getComputedStyle(el).fontSize);
         const code = document.querySelector('[data-testid=user-code]')!;
         const others = Array.from(document.querySelectorAll('main *'))
-          .filter((el) => !code.contains(el) && Array.from(el.childNodes).some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim()))
+          .filter(
+            (el) =>
+              !code.contains(el) &&
+              Array.from(el.childNodes).some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim()),
+          )
           .map(px);
         return { code: px(code), largestOther: Math.max(...others) };
       });
@@ -101,15 +111,22 @@ for (const { name, width, height } of VIEWPORTS) {
   });
 }
 
-test('a new code replaces the old one without moving anything (space is reserved)', async ({ tv }) => {
+test('a new code replaces the old one, text exactly as sent, without moving anything (space is reserved)', async ({
+  tv,
+}) => {
   const first = await codeOnScreen(tv);
   const before = await boxes(tv, CODE_PARTS);
+  const answer = tv.waitForResponse((res) => res.url().endsWith('/device/auth'));
   await tv.getByTestId('new-code').click();
+  const { user_code } = (await (await answer).json()) as { user_code: string };
   await expect(tv.getByTestId('user-code')).not.toHaveText(first.userCode);
   await codeOnScreen(tv);
+  // CONTRACT.md: the element's text is exactly what the IdP sent (no spaces added by the grouping).
+  expect(await tv.getByTestId('user-code').textContent()).toBe(user_code);
   const after = await boxes(tv, CODE_PARTS);
   for (const id of CODE_PARTS) {
-    for (const k of ['x', 'y', 'width', 'height'] as const) expect(Math.abs(after[id]![k] - before[id]![k]), `${id}.${k}`).toBeLessThanOrEqual(1);
+    for (const k of ['x', 'y', 'width', 'height'] as const)
+      expect(Math.abs(after[id]![k] - before[id]![k]), `${id}.${k}`).toBeLessThanOrEqual(1);
   }
 });
 
@@ -129,7 +146,10 @@ test.describe('theme and brand', () => {
   test('dark by default; theme=light turns the page light with the text still dark on light', async ({ openTv }) => {
     const colours = async (tv: Page) => {
       await codeOnScreen(tv);
-      return tv.evaluate(() => ({ bg: getComputedStyle(document.body).backgroundColor, fg: getComputedStyle(document.querySelector('[data-testid=user-code]')!).color }));
+      return tv.evaluate(() => ({
+        bg: getComputedStyle(document.body).backgroundColor,
+        fg: getComputedStyle(document.querySelector('[data-testid=user-code]')!).color,
+      }));
     };
     const dark = await colours(await openTv());
     expect(dark.bg).toBe('rgb(15, 20, 25)');
@@ -145,14 +165,16 @@ test.describe('theme and brand', () => {
     await expect(tv).toHaveTitle('Room 4.12');
     await expect(tv.locator('header img')).toHaveAttribute('src', `${app.url}favicon.svg`);
     await expect(tv.locator('html')).toHaveCSS('--accent', '#ff8800');
-    await expect(tv.getByTestId('operator-note')).toHaveCount(0);
+    await expect(tv.getByTestId('debug-notes')).toHaveCount(0);
   });
 
-  test('an accent too close to the background falls back to the default and says so to the operator', async ({ openTv }) => {
-    const tv = await openTv({ query: { accent: '#202830' } });
+  test('an accent too close to the background falls back to the default, with a note in the debug details', async ({
+    openTv,
+  }) => {
+    const tv = await openTv({ query: { accent: '#202830', debug: 'true' } });
     await codeOnScreen(tv);
     await expect(tv.locator('html')).toHaveCSS('--accent', '#8ab4f8');
-    await expect(tv.getByTestId('operator-note')).toContainText('accent #202830 has');
+    await expect(tv.getByTestId('debug-notes')).toContainText('accent #202830 has');
   });
 
   test('a logo from a plain-http host elsewhere is refused by name', async ({ openTv }) => {

@@ -9,7 +9,9 @@ import { codeOnScreen, expect, onPhone, test } from './fixtures/stack.ts';
 async function pressTvKey(page: Page, keyCode: number): Promise<void> {
   await page.evaluate((code) => {
     const target = document.activeElement ?? document.body;
-    target.dispatchEvent(new KeyboardEvent('keydown', { key: 'Unidentified', keyCode: code, bubbles: true, cancelable: true }));
+    target.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Unidentified', keyCode: code, bubbles: true, cancelable: true }),
+    );
   }, keyCode);
 }
 
@@ -32,7 +34,10 @@ test('OK with focus lost (clicked away) still presses the primary action', async
   await expect(tv.getByTestId('user-code')).not.toHaveText(first.userCode);
 });
 
-test('signed in: arrows move between the answer and Sign out; Back asks first, and a second Back keeps the session', async ({ tv, phone }) => {
+test('signed in: arrows move between the answer and Sign out; Back asks first, and a second Back keeps the session', async ({
+  tv,
+  phone,
+}) => {
   await onPhone(phone, (await codeOnScreen(tv)).qrUri);
   await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
   await expect(tv.getByTestId('sign-out')).toBeFocused();
@@ -47,7 +52,8 @@ test('signed in: arrows move between the answer and Sign out; Back asks first, a
   if (overflows) {
     await expect(answer).toBeFocused();
     expect(await answer.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
-    for (let i = 0; i < 20 && !(await signOut.evaluate((el) => el === document.activeElement)); i++) await tv.keyboard.press('ArrowDown');
+    for (let i = 0; i < 20 && !(await signOut.evaluate((el) => el === document.activeElement)); i++)
+      await tv.keyboard.press('ArrowDown');
   }
   await expect(signOut).toBeFocused();
 

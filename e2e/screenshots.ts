@@ -1,5 +1,5 @@
 /**
- * `npm run screenshots`: the README's pictures, taken from the real app. Builds nothing: run
+ * `npm run screenshots` (builds first): the README's pictures, taken from the real app. Alone, run
  * `npm run build` first (the script says so when dist/ is missing). Starts the demo IdP, API and
  * static server on free ports, opens the built app in Chromium and writes docs/screenshots/*.png:
  * the code screen at 1920×1080 and portrait 1080×1920, the signed-in screen and an error screen.
@@ -14,7 +14,13 @@ import { startApi } from '../demo/api.ts';
 import { DEMO_LOGIN, DEMO_PASSWORD, startIdp } from '../demo/idp.ts';
 import { startStatic } from '../demo/static.ts';
 
-const { values } = parseArgs({ options: { out: { type: 'string', default: 'docs/screenshots' }, lang: { type: 'string' }, theme: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string', default: 'docs/screenshots' },
+    lang: { type: 'string' },
+    theme: { type: 'string' },
+  },
+});
 const out = path.resolve(values.out!);
 if (!existsSync('dist/index.html')) {
   console.error('dist/ is missing: run `npm run build` first.');
@@ -30,11 +36,22 @@ const app = await startStatic({ port: 0, root: 'dist' });
 const origin = new URL(app.url).origin;
 const idp = await startIdp({ port: 0, appOrigins: [origin], interval: 1 });
 const api = await startApi({ port: 0, issuer: idp.issuer, audience: 'http://127.0.0.1:4020/', appOrigins: [origin] });
-const browser: Browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const browser: Browser = await chromium.launch({
+  executablePath,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
 
 async function tv(width: number, height: number, extra: Record<string, string> = {}): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width, height }, locale: values.lang ?? 'en-US' })).newPage();
-  const query = new URLSearchParams({ issuer: idp.issuer, api: api.url, ...(values.lang ? { lang: values.lang } : {}), ...(values.theme ? { theme: values.theme } : {}), ...extra });
+  const page = await (
+    await browser.newContext({ viewport: { width, height }, locale: values.lang ?? 'en-US' })
+  ).newPage();
+  const query = new URLSearchParams({
+    issuer: idp.issuer,
+    api: api.url,
+    ...(values.lang ? { lang: values.lang } : {}),
+    ...(values.theme ? { theme: values.theme } : {}),
+    ...extra,
+  });
   await page.goto(`${app.url}?${query}`);
   return page;
 }
@@ -42,7 +59,9 @@ async function tv(width: number, height: number, extra: Record<string, string> =
 async function codeShown(page: Page): Promise<string> {
   await page.locator('[data-testid=status][data-state=code]').waitFor();
   // The QR loads after the text and draws into its canvas: wait for pixels, not for time.
-  await page.waitForFunction(() => (document.querySelector('[data-testid=qr]') as HTMLCanvasElement | null)?.width! > 100);
+  await page.waitForFunction(
+    () => ((document.querySelector('[data-testid=qr]') as HTMLCanvasElement | null)?.width ?? 0) > 100,
+  );
   return (await page.getByTestId('qr').getAttribute('data-uri')) ?? '';
 }
 

@@ -1,5 +1,5 @@
 /**
- * What the supported TV engines (Chromium 69, Safari/WebKit 12; README "Supported engines") lack
+ * What the supported TV engines (Chromium 68, Safari/WebKit 12; docs/tv.md "Supported engines") lack
  * and the bundle calls unguarded. Imported first by main.ts so it runs before Svelte's runtime.
  * `npm run check:dist` (es-check against the browserslist in package.json) names the ES APIs; the
  * web APIs were checked by hand against MDN's tables: see docs/tv.md.
@@ -15,7 +15,11 @@ if (typeof g.queueMicrotask !== 'function') {
   g.queueMicrotask = (task: () => void) =>
     Promise.resolve()
       .then(task)
-      .catch((err: unknown) => setTimeout(() => { throw err; }));
+      .catch((err: unknown) =>
+        setTimeout(() => {
+          throw err;
+        }),
+      );
 }
 
 // Chrome 85, Safari 13.1: Svelte's template cloning calls it with a string pattern.
@@ -26,7 +30,10 @@ if (!String.prototype.replaceAll) {
       return this.replace(pattern, replacement);
     }
     const escaped = String(pattern).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return this.replace(new RegExp(escaped, 'g'), typeof replacement === 'function' ? replacement : () => String(replacement));
+    return this.replace(
+      new RegExp(escaped, 'g'),
+      typeof replacement === 'function' ? replacement : () => String(replacement),
+    );
   } as any;
 }
 

@@ -20,10 +20,13 @@ export const systemClock: Clock = {
         clearTimeout(timer);
         reject(signal?.reason);
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.min(MAX_TIMER_MS, Math.max(0, ms)));
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.min(MAX_TIMER_MS, Math.max(0, ms)),
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };

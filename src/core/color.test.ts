@@ -13,9 +13,12 @@ describe('parseColor', () => {
     expect(parseColor(text)).toEqual(rgb);
   });
 
-  it.each(['red', '#12345', '#11223344', 'rgb(1,2)', 'rgba(1,2,3,0.5)', 'rgb(1,2,3,4)', 'hsl(0, 200%, 50%)', ''])('refuses %s', (text) => {
-    expect(parseColor(text)).toBeUndefined();
-  });
+  it.each(['red', '#12345', '#11223344', 'rgb(1,2)', 'rgba(1,2,3,0.5)', 'rgb(1,2,3,4)', 'hsl(0, 200%, 50%)', ''])(
+    'refuses %s',
+    (text) => {
+      expect(parseColor(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('contrast', () => {

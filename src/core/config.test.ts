@@ -283,3 +283,11 @@ describe('parseConfig: look and signage', () => {
     expect(keys(parseConfig(valid, q(`max_idle_codes=${value}`)))).toEqual(['max_idle_codes']);
   });
 });
+
+describe('parseConfig: operator diagnostics', () => {
+  it('keeps the debug overlay off unless debug=true', () => {
+    expect(config(parseConfig(valid, q())).debug).toBe(false);
+    expect(config(parseConfig(valid, q('debug=true'))).debug).toBe(true);
+    expect(keys(parseConfig(valid, q('debug=maybe')))).toEqual(['debug']);
+  });
+});

@@ -40,6 +40,8 @@ export interface Config {
   kiosk: boolean;
   /** After this many codes in a row expire unused, stop asking the IdP until someone is there; 0 = never stop. */
   max_idle_codes: number;
+  /** Operator overlay: effective config, endpoints, the last requests and errors (never tokens or codes). */
+  debug: boolean;
 }
 
 export interface ConfigProblem {
@@ -61,6 +63,7 @@ export const DEFAULTS = {
   theme: 'dark',
   kiosk: false,
   max_idle_codes: 3,
+  debug: false,
 } as const;
 
 const KEYS = [
@@ -87,6 +90,7 @@ const KEYS = [
   'accent',
   'kiosk',
   'max_idle_codes',
+  'debug',
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -261,6 +265,7 @@ export function parseConfig(file: Record<string, unknown> | undefined, query: UR
   }
   const kiosk = parseBoolean('kiosk', raw.kiosk, DEFAULTS.kiosk, problems);
   const max_idle_codes = parseCount('max_idle_codes', raw.max_idle_codes, DEFAULTS.max_idle_codes, problems);
+  const debug = parseBoolean('debug', raw.debug, DEFAULTS.debug, problems);
 
   if (problems.length || !issuer || !client_id) return { ok: false, problems };
   return {
@@ -289,6 +294,7 @@ export function parseConfig(file: Record<string, unknown> | undefined, query: UR
       accent,
       kiosk,
       max_idle_codes,
+      debug,
     },
   };
 }

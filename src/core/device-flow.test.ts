@@ -11,7 +11,24 @@ import {
   type PollState,
 } from './device-flow';
 import { AppError } from './errors';
-import { as, client, corsBlocked, failure, fakeIdp, gaps, hang, json, networkDown, oauthError, run, settle, text, tokens, watch, type FakeIdp } from './fake-idp';
+import {
+  as,
+  client,
+  corsBlocked,
+  failure,
+  fakeIdp,
+  gaps,
+  hang,
+  json,
+  networkDown,
+  oauthError,
+  run,
+  settle,
+  text,
+  tokens,
+  watch,
+  type FakeIdp,
+} from './fake-idp';
 
 const DEVICE = 'https://idp.example/device';
 const TOKEN = 'https://idp.example/token';
@@ -49,7 +66,11 @@ function asAppError(error: unknown): AppError {
 
 describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
   it('sends client_id and scope, and audience and resource when configured', async () => {
-    const { idp, ctx } = setup({ scope: 'openid offline_access', audience: 'tv-api', resource: 'https://api.example/' });
+    const { idp, ctx } = setup({
+      scope: 'openid offline_access',
+      audience: 'tv-api',
+      resource: 'https://api.example/',
+    });
     await getCode(idp, ctx);
     const [req] = idp.to(DEVICE);
     expect(req!.method).toBe('POST');
@@ -94,7 +115,13 @@ describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
     const { idp, ctx } = setup();
     idp.queue(
       DEVICE,
-      json({ device_code: 'DC-G', user_code: 'GQVQ-JKEC', verification_url: 'https://www.google.com/device', expires_in: '1800', interval: '5' }),
+      json({
+        device_code: 'DC-G',
+        user_code: 'GQVQ-JKEC',
+        verification_url: 'https://www.google.com/device',
+        expires_in: '1800',
+        interval: '5',
+      }),
     );
     const code = await run(idp.clock, requestDeviceCode(ctx));
     expect(code.verification_uri).toBe('https://www.google.com/device');
@@ -119,7 +146,10 @@ describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
 
   it('accepts a loopback http verification_uri (a local demo IdP)', async () => {
     const { idp, ctx } = setup();
-    const { code } = await getCode(idp, ctx, { verification_uri: 'http://localhost:3000/device', verification_uri_complete: undefined });
+    const { code } = await getCode(idp, ctx, {
+      verification_uri: 'http://localhost:3000/device',
+      verification_uri_complete: undefined,
+    });
     expect(code.verification_uri).toBe('http://localhost:3000/device');
   });
 
@@ -162,19 +192,30 @@ describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
     [0, 5],
     [5, 5],
     [1, undefined],
-  ])('refuses a code with expires_in %s s and interval %s s: it expires before the first poll', async (expires_in, interval) => {
-    const { idp, ctx } = setup();
-    idp.queue(DEVICE, codeAnswer({ expires_in, interval }));
-    const error = asAppError(await failure(idp.clock, requestDeviceCode(ctx)));
-    expect(error.code).toBe('bad_response');
-    expect(error.details).toContain('expires_in');
-  });
+  ])(
+    'refuses a code with expires_in %s s and interval %s s: it expires before the first poll',
+    async (expires_in, interval) => {
+      const { idp, ctx } = setup();
+      idp.queue(DEVICE, codeAnswer({ expires_in, interval }));
+      const error = asAppError(await failure(idp.clock, requestDeviceCode(ctx)));
+      expect(error.code).toBe('bad_response');
+      expect(error.details).toContain('expires_in');
+    },
+  );
 
   it("ignores Microsoft's extra message: only the RFC 8628 fields reach the screen", async () => {
     const { idp, ctx } = setup();
-    const message = 'To sign in, use a web browser to open the page https://evil.example/login and enter the code WDJB-MJHT.';
+    const message =
+      'To sign in, use a web browser to open the page https://evil.example/login and enter the code WDJB-MJHT.';
     const { code } = await getCode(idp, ctx, { message });
-    expect(Object.keys(code).sort()).toEqual(['device_code', 'expires_at', 'interval', 'user_code', 'verification_uri', 'verification_uri_complete']);
+    expect(Object.keys(code).sort()).toEqual([
+      'device_code',
+      'expires_at',
+      'interval',
+      'user_code',
+      'verification_uri',
+      'verification_uri_complete',
+    ]);
     expect(JSON.stringify(code)).not.toContain('evil.example');
   });
 
@@ -183,7 +224,9 @@ describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
     idp.queue(DEVICE, codeAnswer({ user_code: 12345678 }));
     const error = asAppError(await failure(idp.clock, requestDeviceCode(ctx)));
     expect(error.code).toBe('bad_response');
-    expect(error.details).toBe('device authorization endpoint https://idp.example/device: "user_code" property must be a string');
+    expect(error.details).toBe(
+      'device authorization endpoint https://idp.example/device: "user_code" property must be a string',
+    );
   });
 
   it('accepts a user_code of exactly 32 characters', async () => {
@@ -215,7 +258,11 @@ describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
 
 describe('afterPoll (RFC 8628 §3.5)', () => {
   const start: PollState = { interval: 5_000, failures: 0 };
-  const transient = (retryAfterMs?: number) => ({ kind: 'transient' as const, error: new AppError('http', 'busy'), retryAfterMs });
+  const transient = (retryAfterMs?: number) => ({
+    kind: 'transient' as const,
+    error: new AppError('http', 'busy'),
+    retryAfterMs,
+  });
   const zero = () => 0;
 
   it('waits the interval after authorization_pending', () => {
@@ -298,7 +345,12 @@ describe('pollForTokens', () => {
   it('polls after pending, pending and returns the tokens, one interval apart', async () => {
     const { idp, ctx } = setup();
     const { code, arrived } = await getCode(idp, ctx);
-    idp.queue(TOKEN, oauthError('authorization_pending'), oauthError('authorization_pending'), tokens({ access_token: 'AT-1' }));
+    idp.queue(
+      TOKEN,
+      oauthError('authorization_pending'),
+      oauthError('authorization_pending'),
+      tokens({ access_token: 'AT-1' }),
+    );
     const result = await run(idp.clock, pollForTokens(ctx, code));
     expect(result.access_token).toBe('AT-1');
     expect(pollTimes(idp)).toEqual([arrived + 5_000, arrived + 10_000, arrived + 15_000]);
@@ -355,7 +407,11 @@ describe('pollForTokens', () => {
   it('treats a 200 answer carrying authorization_pending (GitHub) as pending', async () => {
     const { idp, ctx } = setup();
     const { code, arrived } = await getCode(idp, ctx);
-    idp.queue(TOKEN, json({ error: 'authorization_pending', error_description: 'still waiting' }, 200), tokens({ access_token: 'AT-GH' }));
+    idp.queue(
+      TOKEN,
+      json({ error: 'authorization_pending', error_description: 'still waiting' }, 200),
+      tokens({ access_token: 'AT-GH' }),
+    );
     const result = await run(idp.clock, pollForTokens(ctx, code));
     expect(result.access_token).toBe('AT-GH');
     expect(gaps([arrived, ...pollTimes(idp)])).toEqual([5_000, 5_000]);
@@ -372,7 +428,12 @@ describe('pollForTokens', () => {
   it('follows the interval GitHub sends with a slow_down answered as 200', async () => {
     const { idp, ctx } = setup();
     const { code, arrived } = await getCode(idp, ctx);
-    idp.queue(TOKEN, json({ error: 'slow_down', error_description: 'Too many requests', interval: '15' }, 200), oauthError('authorization_pending'), tokens());
+    idp.queue(
+      TOKEN,
+      json({ error: 'slow_down', error_description: 'Too many requests', interval: '15' }, 200),
+      oauthError('authorization_pending'),
+      tokens(),
+    );
     await run(idp.clock, pollForTokens(ctx, code));
     expect(gaps([arrived, ...pollTimes(idp)])).toEqual([5_000, 15_000, 15_000]);
   });
@@ -469,6 +530,49 @@ describe('pollForTokens', () => {
     expect(idp.requests.filter((r) => r.url === TOKEN).map((r) => r.probe)).toEqual([false, true, false]);
     expect(asAppError(onRetry.mock.calls[0]![0]).code).toBe('network');
     expect(gaps(pollTimes(idp))).toEqual([10_000]);
+  });
+
+  it('does not poll with a code that expired while the device slept through a wait', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    // The first wait (5 s) ends 20 minutes late: the device slept, its clock jumped past expires_at.
+    let jump = 0;
+    const sleepy = {
+      now: () => idp.clock.now() + jump,
+      sleep: async (ms: number, signal?: AbortSignal) => {
+        await idp.clock.sleep(ms, signal);
+        jump = 20 * 60_000;
+      },
+    };
+    idp.always(TOKEN, oauthError('authorization_pending'));
+    const error = asAppError(
+      await failure(idp.clock, pollForTokens({ ...ctx, net: { ...ctx.net, clock: sleepy } }, code)),
+    );
+    expect(error.code).toBe('expired_token');
+    expect(idp.to(TOKEN)).toHaveLength(0);
+  });
+
+  it('reports recovery once, when the IdP answers again after failures', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    const events: string[] = [];
+    idp.queue(
+      TOKEN,
+      oauthError('authorization_pending'),
+      text('busy', 503),
+      text('busy', 503),
+      oauthError('authorization_pending'),
+      oauthError('authorization_pending'),
+      tokens(),
+    );
+    await run(
+      idp.clock,
+      pollForTokens(ctx, code, undefined, {
+        onRetry: () => events.push('retry'),
+        onRecovered: () => events.push('recovered'),
+      }),
+    );
+    expect(events).toEqual(['retry', 'retry', 'recovered']);
   });
 
   it('backs off after a CORS diagnosis too, keeping the same device code', async () => {

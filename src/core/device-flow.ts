@@ -65,9 +65,13 @@ function checkUri(name: string, value: string | undefined): void {
     // not a URL at all
   }
   if (!ok) {
-    throw new AppError('insecure_uri', 'The sign-in server gave an address that is not a safe web address, so it is not shown.', {
-      details: `device authorization endpoint: ${name} "${clip(value, 80)}" is not an https: URL`,
-    });
+    throw new AppError(
+      'insecure_uri',
+      'The sign-in server gave an address that is not a safe web address, so it is not shown.',
+      {
+        details: `device authorization endpoint: ${name} "${clip(value, 80)}" is not an https: URL`,
+      },
+    );
   }
 }
 
@@ -79,7 +83,13 @@ export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal):
   if (config.resource) params.set('resource', config.resource);
   let res;
   try {
-    const response = await deviceAuthorizationRequest(as, client, None(), params, requestOptions(net, 'device_authorization', signal));
+    const response = await deviceAuthorizationRequest(
+      as,
+      client,
+      None(),
+      params,
+      requestOptions(net, 'device_authorization', signal),
+    );
     res = await processDeviceAuthorizationResponse(as, client, response);
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
@@ -133,7 +143,11 @@ export interface PollState {
  * - network error, timeout, 5xx, 429: exponential backoff with jitter, capped, never shorter than the
  *   interval or the server's Retry-After (RFC 8628 §3.5 "SHOULD use exponential backoff").
  */
-export function afterPoll(state: PollState, outcome: PollOutcome, random: () => number = Math.random): PollState & { wait: number } {
+export function afterPoll(
+  state: PollState,
+  outcome: PollOutcome,
+  random: () => number = Math.random,
+): PollState & { wait: number } {
   switch (outcome.kind) {
     case 'pending':
       return { interval: state.interval, failures: 0, wait: state.interval };
@@ -155,6 +169,8 @@ export function afterPoll(state: PollState, outcome: PollOutcome, random: () => 
 export interface PollHooks {
   /** Each transient failure, with the wait before the next try. */
   onRetry?(error: AppError, wait: number): void;
+  /** The IdP answered again (pending or slow_down) after one or more transient failures. */
+  onRecovered?(): void;
 }
 
 /** What a failed poll means for the loop; errors that end it are thrown. */
@@ -162,7 +178,10 @@ function pollOutcome(err: unknown, net: Net, url: string): PollOutcome {
   if (err instanceof ResponseBodyError && err.error === 'authorization_pending') return { kind: 'pending' };
   if (err instanceof ResponseBodyError && err.error === 'slow_down') {
     const seconds = err.cause.interval;
-    return { kind: 'slow_down', interval: typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : undefined };
+    return {
+      kind: 'slow_down',
+      interval: typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : undefined,
+    };
   }
   const error = toAppError(err, 'token', net, undefined, url);
   if (error.transient) return { kind: 'transient', error, retryAfterMs: error.retryAfterMs };
@@ -195,16 +214,24 @@ export async function pollForTokens(
       throw expired();
     }
     await clock.sleep(state.wait, signal);
+    // A screen that slept (or whose clock jumped) wakes late: a dead code is not worth a poll.
+    if (clock.now() >= code.expires_at) throw expired();
 
     let outcome: PollOutcome;
     try {
-      const send = () => deviceCodeGrantRequest(as, client, None(), code.device_code, { ...requestOptions(net, 'token', signal), DPoP: ctx.dpop });
+      const send = () =>
+        deviceCodeGrantRequest(as, client, None(), code.device_code, {
+          ...requestOptions(net, 'token', signal),
+          DPoP: ctx.dpop,
+        });
       return await withDPoPNonceRetry(ctx.dpop, send, (res) => processDeviceCodeResponse(as, client, res));
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       outcome = pollOutcome(err, net, as.token_endpoint ?? '');
     }
+    const failedBefore = state.failures > 0;
     state = afterPoll(state, outcome, ctx.random);
     if (outcome.kind === 'transient') hooks.onRetry?.(outcome.error, state.wait);
+    else if (failedBefore) hooks.onRecovered?.();
   }
 }

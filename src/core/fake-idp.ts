@@ -49,7 +49,8 @@ export const corsBlocked: Answer = { fail: 'cors' };
 export const hang: Answer = { fail: 'hang' };
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): () => Response {
-  return () => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+  return () =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
 export function text(body: string, status = 200, headers: Record<string, string> = {}): () => Response {
@@ -114,7 +115,10 @@ export function fakeIdp(clock: TestClock = testClock()): FakeIdp {
         url,
         method: init.method ?? 'GET',
         headers: new Headers(init.headers),
-        form: body instanceof URLSearchParams || typeof body === 'string' ? new URLSearchParams(body.toString()) : undefined,
+        form:
+          body instanceof URLSearchParams || typeof body === 'string'
+            ? new URLSearchParams(body.toString())
+            : undefined,
         probe: init.mode === 'no-cors',
       };
       idp.requests.push(record);

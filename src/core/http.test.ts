@@ -2,13 +2,26 @@ import { customFetch, processRefreshTokenResponse, refreshTokenGrantRequest, Non
 import { describe, expect, it } from 'vitest';
 import { AppError } from './errors';
 import { as, client, corsBlocked, fakeIdp, hang, json, networkDown, settle, text, watch } from './fake-idp';
-import { DEFAULT_TIMEOUT_MS, MAX_RETRY_AFTER_MS, requestOptions, retryAfterMs, toAppError, type Endpoint } from './http';
+import {
+  DEFAULT_TIMEOUT_MS,
+  MAX_RETRY_AFTER_MS,
+  requestOptions,
+  retryAfterMs,
+  toAppError,
+  type Endpoint,
+  type RequestRecord,
+} from './http';
 
 const TOKEN = 'https://idp.example/token';
 
 /** Sends one request through the app's custom fetch, as oauth4webapi would. */
 function send(idp: ReturnType<typeof fakeIdp>, url = TOKEN, endpoint: Endpoint = 'token') {
-  return requestOptions(idp.net, endpoint)[customFetch](url, { method: 'POST', headers: {}, body: new URLSearchParams({ a: '1' }), redirect: 'manual' });
+  return requestOptions(idp.net, endpoint)[customFetch](url, {
+    method: 'POST',
+    headers: {},
+    body: new URLSearchParams({ a: '1' }),
+    redirect: 'manual',
+  });
 }
 
 async function appError(promise: Promise<unknown>): Promise<AppError> {
@@ -211,6 +224,42 @@ describe('requestOptions: the one door to the network', () => {
     expect(idp.clock.now() - idp.requests[0]!.at).toBe(DEFAULT_TIMEOUT_MS);
   });
 
+  it('tells onRequest what was asked and how it went: method, endpoint, address without query, status, OAuth error, time', async () => {
+    const idp = fakeIdp();
+    const records: RequestRecord[] = [];
+    idp.net.onRequest = (r) => records.push(r);
+    idp.latencyMs = 120;
+    idp.queue(`${TOKEN}?secret=1`, json({ error: 'authorization_pending' }, 400));
+    await settle(idp.clock, send(idp, `${TOKEN}?secret=1`));
+    expect(records).toEqual([
+      {
+        at: idp.requests[0]!.at,
+        method: 'POST',
+        endpoint: 'token',
+        url: TOKEN,
+        status: 400,
+        ms: 120,
+        oauth_error: 'authorization_pending',
+        error: undefined,
+      },
+    ]);
+    // Nothing of the request or the answer but these fields: no body, no header, no query.
+    expect(JSON.stringify(records)).not.toMatch(/secret|"a"/);
+  });
+
+  it('tells onRequest about a timeout and a 503 with their error codes', async () => {
+    const idp = fakeIdp();
+    const records: RequestRecord[] = [];
+    idp.net.onRequest = (r) => records.push(r);
+    idp.queue(TOKEN, hang, text('busy', 503));
+    await settle(idp.clock, send(idp));
+    await settle(idp.clock, send(idp));
+    expect(records.map((r) => [r.status, r.error?.code, r.ms])).toEqual([
+      [undefined, 'timeout', DEFAULT_TIMEOUT_MS],
+      [503, 'http', 0],
+    ]);
+  });
+
   it('passes an outer abort through as the abort, not as a network error', async () => {
     const idp = fakeIdp();
     idp.queue(TOKEN, hang);
@@ -279,7 +328,12 @@ describe('toAppError', () => {
   });
 
   it('names the refused scopes for invalid_scope', async () => {
-    const e = toAppError(await oauthFailure({ error: 'invalid_scope' }), 'device_authorization', net, 'openid tv:watch');
+    const e = toAppError(
+      await oauthFailure({ error: 'invalid_scope' }),
+      'device_authorization',
+      net,
+      'openid tv:watch',
+    );
     expect(e.code).toBe('invalid_scope');
     expect(e.message).toContain('"openid tv:watch"');
     expect(e.message).toMatch(/scope setting/);
@@ -305,19 +359,36 @@ describe('toAppError', () => {
   });
 
   it('clips a 10 000-character error_description', async () => {
-    const e = toAppError(await oauthFailure({ error: 'invalid_grant', error_description: 'x'.repeat(10_000) }), 'token', net);
+    const e = toAppError(
+      await oauthFailure({ error: 'invalid_grant', error_description: 'x'.repeat(10_000) }),
+      'token',
+      net,
+    );
     expect(e.details!.length).toBeLessThan(300);
     expect(e.details).toMatch(/x…$/);
     expect(e.message.length).toBeLessThan(300);
   });
 
   it('names the IdP and the endpoint in the details when given the address', async () => {
-    const e = toAppError(await oauthFailure({ error: 'invalid_scope' }), 'device_authorization', net, 'openid', 'https://idp.example/device?x=1');
+    const e = toAppError(
+      await oauthFailure({ error: 'invalid_scope' }),
+      'device_authorization',
+      net,
+      'openid',
+      'https://idp.example/device?x=1',
+    );
     expect(e.details).toBe('device authorization endpoint https://idp.example/device answered invalid_scope');
   });
 
   it('shows a hostile error and error_description as clipped text in the details, never more', async () => {
-    const e = toAppError(await oauthFailure({ error: '<img src=x onerror=alert(1)>'.repeat(5), error_description: '<script>alert(1)</script>'.repeat(400) }), 'token', net);
+    const e = toAppError(
+      await oauthFailure({
+        error: '<img src=x onerror=alert(1)>'.repeat(5),
+        error_description: '<script>alert(1)</script>'.repeat(400),
+      }),
+      'token',
+      net,
+    );
     expect(e.code).toBe('oauth');
     expect(e.message).toBe('The identity provider refused the request.');
     expect(e.details!.length).toBeLessThanOrEqual(300);

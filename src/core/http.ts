@@ -26,6 +26,25 @@ export interface Net {
   client_id: string;
   timeoutMs?: number;
   maxBytes?: number;
+  /** Told of every finished request (config `debug`): what and how long, never a body or a query. */
+  onRequest?(record: RequestRecord): void;
+}
+
+/** One request as the operator's debug overlay shows it. No body, no query, no header: no token or code. */
+export interface RequestRecord {
+  /** clock.now() when it was sent. */
+  at: number;
+  method: string;
+  endpoint: Endpoint;
+  /** origin + path only. */
+  url: string;
+  /** The HTTP status the server sent, when it answered. */
+  status?: number;
+  ms: number;
+  /** The OAuth `error` member of the answer (RFC 6749 §5.2), e.g. authorization_pending. */
+  oauth_error?: string;
+  /** Why it failed, for failures the app saw at this level (timeout, CORS, 5xx, not JSON, …). */
+  error?: { code: ErrorCode; details?: string };
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -63,7 +82,10 @@ export function retryAfterMs(value: string | null, now: number): number | undefi
 }
 
 export async function readCapped(res: Response, max: number, what: string): Promise<string> {
-  const tooLarge = () => new AppError('bad_response', 'The sign-in server sent an answer that is far too large.', { details: `${what}: body larger than ${max} bytes` });
+  const tooLarge = () =>
+    new AppError('bad_response', 'The sign-in server sent an answer that is far too large.', {
+      details: `${what}: body larger than ${max} bytes`,
+    });
   if (Number(res.headers.get('content-length')) > max) {
     await res.body?.cancel();
     throw tooLarge();
@@ -150,7 +172,13 @@ async function diagnose(net: Net, endpoint: Endpoint, url: string, cause: unknow
   });
 }
 
-async function normalise(net: Net, endpoint: Endpoint, url: string, res: Response): Promise<Response> {
+async function normalise(
+  net: Net,
+  endpoint: Endpoint,
+  url: string,
+  res: Response,
+  seen: { error?: string } = {},
+): Promise<Response> {
   const what = where(endpoint, url);
   if (res.status >= 500 || res.status === 429) {
     await res.body?.cancel();
@@ -178,6 +206,8 @@ async function normalise(net: Net, endpoint: Endpoint, url: string, res: Respons
     });
   }
   let body = json as JsonObject;
+  // The OAuth error code (never a token) for the debug overlay: "authorization_pending", "slow_down", …
+  if (typeof body.error === 'string') seen.error = clip(body.error, 40);
   let status = res.status;
   if (endpoint === 'device_authorization') body = normaliseDeviceAuthorization(body);
   if (endpoint === 'token') {
@@ -198,6 +228,10 @@ export function requestOptions(net: Net, endpoint: Endpoint, signal?: AbortSigna
         details: `${where(endpoint, url)} is not https`,
       });
     }
+    const started = net.clock.now();
+    let status: number | undefined;
+    let failure: unknown;
+    const seen: { error?: string } = {};
     const timer = deadline(net.clock, net.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal);
     const timeout = (cause: unknown) =>
       new AppError('timeout', `The server at ${new URL(url).origin} did not answer in time.`, {
@@ -209,20 +243,34 @@ export function requestOptions(net: Net, endpoint: Endpoint, signal?: AbortSigna
       try {
         res = await net.fetch(url, { ...(init as RequestInit), signal: timer.signal });
       } catch (cause) {
-        if (timer.timedOut()) throw timeout(cause);
+        if (timer.timedOut()) throw (failure = timeout(cause));
         if (signal?.aborted) throw signal.reason;
-        throw await diagnose(net, endpoint, url, cause);
+        throw (failure = await diagnose(net, endpoint, url, cause));
       }
+      status = res.status;
       try {
-        return await normalise(net, endpoint, url, res);
+        return await normalise(net, endpoint, url, res, seen);
       } catch (err) {
         // The deadline covers the whole answer: a body that trickles in forever times out too.
-        if (timer.timedOut()) throw timeout(err);
+        if (timer.timedOut()) throw (failure = timeout(err));
         if (signal?.aborted) throw signal.reason;
-        throw err;
+        throw (failure = err);
       }
     } finally {
       timer.done();
+      if (net.onRequest && !signal?.aborted) {
+        const u = new URL(url);
+        net.onRequest({
+          at: started,
+          method: (init as RequestInit).method ?? 'GET',
+          endpoint,
+          url: `${u.origin}${u.pathname}`,
+          status,
+          ms: net.clock.now() - started,
+          oauth_error: seen.error,
+          error: failure instanceof AppError ? { code: failure.code, details: failure.details } : undefined,
+        });
+      }
     }
   };
   // http: is allowed by oauth4webapi here and policed by isAllowedUrl above (loopback only).
@@ -262,7 +310,13 @@ function oauthMessage(code: string, net: Pick<Net, 'client_id'>, scope?: string)
  * Whatever a request or oauth4webapi's processing threw, as an AppError. `url` (the endpoint's
  * address) lets the details line name the IdP as well as the endpoint.
  */
-export function toAppError(err: unknown, endpoint: Endpoint, net: Pick<Net, 'client_id'>, scope?: string, url?: string): AppError {
+export function toAppError(
+  err: unknown,
+  endpoint: Endpoint,
+  net: Pick<Net, 'client_id'>,
+  scope?: string,
+  url?: string,
+): AppError {
   if (err instanceof AppError) return err;
   const place = url ? where(endpoint, url) : LABEL[endpoint];
   if (err instanceof ResponseBodyError) {

@@ -8,12 +8,18 @@ describe('normaliseDeviceAuthorization', () => {
   });
 
   it('renames verification_url_complete to verification_uri_complete', () => {
-    const out = normaliseDeviceAuthorization({ verification_url: 'https://a.example/d', verification_url_complete: 'https://a.example/d?c=X' });
+    const out = normaliseDeviceAuthorization({
+      verification_url: 'https://a.example/d',
+      verification_url_complete: 'https://a.example/d?c=X',
+    });
     expect(out.verification_uri_complete).toBe('https://a.example/d?c=X');
   });
 
   it('keeps an RFC verification_uri when both spellings are present', () => {
-    const out = normaliseDeviceAuthorization({ verification_uri: 'https://rfc.example/d', verification_url: 'https://draft.example/d' });
+    const out = normaliseDeviceAuthorization({
+      verification_uri: 'https://rfc.example/d',
+      verification_url: 'https://draft.example/d',
+    });
     expect(out.verification_uri).toBe('https://rfc.example/d');
   });
 
@@ -71,7 +77,13 @@ describe('normaliseToken', () => {
 
 describe("Microsoft's extra fields", () => {
   it('passes message, error_codes, trace_id and correlation_id through untouched for the parser to ignore', () => {
-    const body = { user_code: 'ABCD', message: 'To sign in, use a web browser…', error_codes: [70016], trace_id: 't', correlation_id: 'c' };
+    const body = {
+      user_code: 'ABCD',
+      message: 'To sign in, use a web browser…',
+      error_codes: [70016],
+      trace_id: 't',
+      correlation_id: 'c',
+    };
     expect(normaliseDeviceAuthorization(body)).toMatchObject(body);
     expect(normaliseTokenStatus(400, { error: 'authorization_pending', error_codes: [70016] })).toBe(400);
   });

@@ -15,7 +15,8 @@ function toNumber(json: JsonObject, key: string): void {
 export function normaliseDeviceAuthorization(json: JsonObject): JsonObject {
   const out = { ...json };
   // Google and older Microsoft endpoints say verification_url (draft name) instead of RFC 8628's verification_uri.
-  if (out.verification_uri === undefined && out.verification_url !== undefined) out.verification_uri = out.verification_url;
+  if (out.verification_uri === undefined && out.verification_url !== undefined)
+    out.verification_uri = out.verification_url;
   if (out.verification_uri_complete === undefined && out.verification_url_complete !== undefined) {
     out.verification_uri_complete = out.verification_url_complete;
   }

@@ -3,7 +3,7 @@
  * error there) and it is the fallback for anything a language lacks. `{name}` marks a placeholder;
  * plural entries give Intl.PluralRules categories (`other` is required).
  */
-import type { ErrorCode } from '../core/errors';
+import type { ErrorCode } from '../core/errors.ts';
 
 export interface Plural {
   zero?: string;

@@ -45,7 +45,10 @@ export class I18n {
 
   plural(key: PluralKey, count: number, params: Record<string, string | number> = {}): string {
     const forms = this.messages[key] ?? en[key];
-    return format(pluralForm(this.lang, count, forms), { count: new Intl.NumberFormat(this.lang).format(count), ...params });
+    return format(pluralForm(this.lang, count, forms), {
+      count: new Intl.NumberFormat(this.lang).format(count),
+      ...params,
+    });
   }
 
   clock(seconds: number): string {

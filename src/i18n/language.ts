@@ -35,7 +35,11 @@ export function format(template: string, params: Record<string, string | number>
  */
 export function pluralForm(lang: string, count: number, forms: Plural): string {
   const category: keyof Plural =
-    typeof Intl.PluralRules === 'function' ? (new Intl.PluralRules(lang).select(count) as keyof Plural) : count === 1 ? 'one' : 'other';
+    typeof Intl.PluralRules === 'function'
+      ? (new Intl.PluralRules(lang).select(count) as keyof Plural)
+      : count === 1
+        ? 'one'
+        : 'other';
   return forms[category] ?? forms.other;
 }
 

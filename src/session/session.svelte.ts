@@ -9,6 +9,7 @@ import { resolveMetadata, routedNet } from '../core/endpoints';
 import { createDPoP } from '../core/dpop';
 import { pollForTokens, requestDeviceCode, BACKOFF_CAP_MS } from '../core/device-flow';
 import { AppError } from '../core/errors';
+import { emptyDebugLog, withMetadata, withRequest, type DebugLog } from '../core/debug-log';
 import type { Net } from '../core/http';
 import { callApi } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
@@ -82,6 +83,8 @@ export class Session {
   phase: Phase = $state.raw({ status: 'starting' });
   /** The configuration in force, once valid (shown to operators, never containing secrets). */
   config: Config | undefined = $state.raw();
+  /** With config `debug`: the IdP's endpoints and the last requests, for the operator overlay. */
+  debug: DebugLog | undefined = $state.raw();
 
   #deps: SessionDeps;
   #run: AbortController | undefined;
@@ -193,8 +196,13 @@ export class Session {
     const config = parsed.config;
     this.config = config;
     const net: Net = { fetch: this.#deps.fetch, clock: this.#deps.clock, appOrigin: url.origin, client_id: config.client_id };
+    if (config.debug) {
+      this.debug ??= emptyDebugLog();
+      net.onRequest = (record) => (this.debug = withRequest(this.debug ?? emptyDebugLog(), record));
+    }
     // Discovery or the endpoints from config; in proxy mode the IdP's requests go through the proxy path.
     const as = await this.#withRetry(signal, () => resolveMetadata(net, config, signal));
+    if (this.debug) this.debug = withMetadata(this.debug, as);
     return { config, net: routedNet(net, config, as), as, client: { client_id: config.client_id } };
   }
 
@@ -221,6 +229,10 @@ export class Session {
         const response = await pollForTokens({ ...flow, dpop }, code, signal, {
           onRetry: (_error, wait) => {
             this.phase = { ...shown, retry_at: net.clock.now() + wait };
+          },
+          // The "trying again" hint goes once the IdP answers again.
+          onRecovered: () => {
+            if (this.phase.status === 'code') this.phase = shown;
           },
         });
         this.#idleCodes = 0;

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { codeParts, lookalikes, spelled } from './code-text';
 
-const text = (code: string) => codeParts(code).map((p) => p.text).join('');
+const text = (code: string) =>
+  codeParts(code)
+    .map((p) => p.text)
+    .join('');
 
 describe('codeParts', () => {
   it('keeps the text exactly as sent, whatever the grouping', () => {
-    for (const code of ['BCDF-GHJK', 'BCDFGHJK', 'ABC DEF GHI', 'WDJB-MJHT-1', '123456789', 'AB']) expect(text(code)).toBe(code);
+    for (const code of ['BCDF-GHJK', 'BCDFGHJK', 'ABC DEF GHI', 'WDJB-MJHT-1', '123456789', 'AB'])
+      expect(text(code)).toBe(code);
   });
 
   it('keeps the IdP’s own separators as separators', () => {

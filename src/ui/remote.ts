@@ -40,7 +40,9 @@ const BY_CODE: Record<number, RemoteAction> = {
   10009: 'back', // Samsung Tizen
 };
 
-export function remoteAction(event: Pick<KeyboardEvent, 'key' | 'keyCode' | 'altKey' | 'ctrlKey' | 'metaKey'>): RemoteAction | undefined {
+export function remoteAction(
+  event: Pick<KeyboardEvent, 'key' | 'keyCode' | 'altKey' | 'ctrlKey' | 'metaKey'>,
+): RemoteAction | undefined {
   if (event.altKey || event.ctrlKey || event.metaKey) return undefined; // browser shortcuts stay the browser's
   return BY_KEY[event.key] ?? BY_CODE[event.keyCode];
 }
@@ -61,7 +63,11 @@ const centre = (el: Element): Box => {
  * The control to move to from `from` in `action`'s direction: among those whose centre lies that
  * way, the one nearest along the axis, with sideways distance counting double.
  */
-export function nextFocus(from: Element | null, action: 'up' | 'down' | 'left' | 'right', root: ParentNode): HTMLElement | undefined {
+export function nextFocus(
+  from: Element | null,
+  action: 'up' | 'down' | 'left' | 'right',
+  root: ParentNode,
+): HTMLElement | undefined {
   const candidates = Array.from(root.querySelectorAll<HTMLElement>(FOCUSABLE)).filter(
     (el) => el !== from && el.getClientRects().length > 0,
   );
@@ -73,7 +79,8 @@ export function nextFocus(from: Element | null, action: 'up' | 'down' | 'left' |
     const b = centre(el);
     const dx = b.x - a.x;
     const dy = b.y - a.y;
-    const [along, across] = action === 'up' ? [-dy, dx] : action === 'down' ? [dy, dx] : action === 'left' ? [-dx, dy] : [dx, dy];
+    const [along, across] =
+      action === 'up' ? [-dy, dx] : action === 'down' ? [dy, dx] : action === 'left' ? [-dx, dy] : [dx, dy];
     if (along <= 1) continue;
     const score = along + 2 * Math.abs(across);
     if (score < bestScore) {
@@ -120,7 +127,8 @@ export function handleRemoteKey(event: KeyboardEvent, { scope, onBack }: RemoteO
   if (inScope && active.dataset.scroll !== undefined && (action === 'up' || action === 'down')) {
     // A long API answer scrolls under the arrows before focus leaves it.
     const step = active.clientHeight * 0.8 * (action === 'up' ? -1 : 1);
-    const canScroll = action === 'up' ? active.scrollTop > 0 : active.scrollTop + active.clientHeight < active.scrollHeight - 1;
+    const canScroll =
+      action === 'up' ? active.scrollTop > 0 : active.scrollTop + active.clientHeight < active.scrollHeight - 1;
     if (canScroll) {
       event.preventDefault();
       active.scrollTop += step;

@@ -34,7 +34,8 @@ export function resolveTheme(theme: keyof typeof THEMES = 'dark', accent?: strin
   if (accent && wanted) {
     const ratio = contrast(wanted, background);
     if (ratio >= MIN_ACCENT_CONTRAST) chosen = accent;
-    else note = `accent ${accent} has ${ratio.toFixed(2)}:1 contrast against the ${theme} background (3:1 needed); the default accent is used.`;
+    else
+      note = `accent ${accent} has ${ratio.toFixed(2)}:1 contrast against the ${theme} background (3:1 needed); the default accent is used.`;
   }
   const rgb = parseColor(chosen)!;
   const onAccent = contrast(rgb, BLACK) >= contrast(rgb, WHITE) ? '#000000' : '#ffffff';

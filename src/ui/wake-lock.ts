@@ -5,6 +5,7 @@
  * Returns the release, for an `$effect` cleanup.
  */
 interface WakeLockSentinelLike {
+  readonly released: boolean;
   release(): Promise<void>;
 }
 interface WakeLockLike {
@@ -17,7 +18,7 @@ export function keepScreenOn(nav: Navigator = navigator, doc: Document = documen
   let sentinel: WakeLockSentinelLike | undefined;
   let live = true;
   const acquire = () => {
-    if (doc.visibilityState !== 'visible') return;
+    if (doc.visibilityState !== 'visible' || (sentinel && !sentinel.released)) return;
     wakeLock.request('screen').then(
       (s) => {
         if (live) sentinel = s;

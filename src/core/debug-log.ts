@@ -1,0 +1,39 @@
+/**
+ * What the operator overlay (config `debug`) shows besides the config: the IdP's endpoints and the
+ * last requests, newest first. Built only from `RequestRecord`s, which carry no body, query or
+ * header, so no token, device code or refresh token can reach the screen through it.
+ */
+import type { AuthorizationServer } from 'oauth4webapi';
+import type { RequestRecord } from './http';
+
+export const DEBUG_LOG_SIZE = 20;
+
+export interface DebugLog {
+  metadata?: Pick<
+    AuthorizationServer,
+    'issuer' | 'device_authorization_endpoint' | 'token_endpoint' | 'revocation_endpoint' | 'userinfo_endpoint'
+  >;
+  /** Newest first, at most DEBUG_LOG_SIZE. */
+  requests: RequestRecord[];
+}
+
+export const emptyDebugLog = (): DebugLog => ({ requests: [] });
+
+export function withRequest(log: DebugLog, record: RequestRecord): DebugLog {
+  return { ...log, requests: [record, ...log.requests].slice(0, DEBUG_LOG_SIZE) };
+}
+
+export function withMetadata(log: DebugLog, as: AuthorizationServer): DebugLog {
+  const { issuer, device_authorization_endpoint, token_endpoint, revocation_endpoint, userinfo_endpoint } = as;
+  return {
+    ...log,
+    metadata: { issuer, device_authorization_endpoint, token_endpoint, revocation_endpoint, userinfo_endpoint },
+  };
+}
+
+/** The config as the overlay lists it: URLs as text, every key shown (none of them is a secret). */
+export function describeConfig(config: object): [string, string][] {
+  return Object.entries(config)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => [k, v instanceof URL ? v.href : String(v)]);
+}
