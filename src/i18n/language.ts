@@ -44,9 +44,18 @@ export function pluralForm(lang: string, count: number, forms: Plural): string {
 }
 
 /** Seconds as m:ss in the language's digits (Arabic-Indic for ar), tabular in the UI. */
+// Making Intl formatters is the costliest thing the countdown does each second on a slow TV: once per language.
+const clockFormats = new Map<string, [Intl.NumberFormat, Intl.NumberFormat]>();
+
 export function formatClock(lang: string, seconds: number): string {
   const s = Math.max(0, Math.ceil(seconds));
-  const whole = new Intl.NumberFormat(lang, { useGrouping: false });
-  const two = new Intl.NumberFormat(lang, { minimumIntegerDigits: 2, useGrouping: false });
-  return `${whole.format(Math.floor(s / 60))}:${two.format(s % 60)}`;
+  let formats = clockFormats.get(lang);
+  if (!formats) {
+    formats = [
+      new Intl.NumberFormat(lang, { useGrouping: false }),
+      new Intl.NumberFormat(lang, { minimumIntegerDigits: 2, useGrouping: false }),
+    ];
+    clockFormats.set(lang, formats);
+  }
+  return `${formats[0].format(Math.floor(s / 60))}:${formats[1].format(s % 60)}`;
 }
