@@ -78,6 +78,7 @@ export function probe(): void {
   };
 
   let sampler: HTMLCanvasElement | undefined;
+  let lastSample = -Infinity;
   const qrDrawn = (): boolean => {
     const el = document.querySelector('[data-testid=qr]');
     if (!el) return false;
@@ -85,6 +86,12 @@ export function probe(): void {
     if (!visible(el)) return false;
     if (el instanceof HTMLCanvasElement) {
       if (!el.width || !el.height) return false;
+      // Reading pixels is not free on a throttled CPU (~5 ms at 6x): sample at once when the canvas
+      // left its 300x150 default size (a QR library sizes it, then draws in the same task), else at
+      // most every 250 ms.
+      const t = performance.now();
+      if (el.width === 300 && el.height === 150 && t - lastSample < 250) return false;
+      lastSample = t;
       // Sample through a small canvas of our own: never touches the app canvas's context.
       sampler ??= document.createElement('canvas');
       sampler.width = 64;
@@ -117,6 +124,7 @@ export function probe(): void {
   };
 
   let scheduled = false;
+  let fallback: ReturnType<typeof setTimeout> | undefined;
   const check = (): void => {
     scheduled = false;
     const now = performance.now();
@@ -133,8 +141,11 @@ export function probe(): void {
         state.codeWall = Date.now();
         mark('code');
       } else {
-        // The QR may be drawn without any DOM mutation: look again next frame until it is.
-        schedule();
+        // The QR may be drawn without any DOM mutation: look again a little later until it is.
+        fallback ??= setTimeout(() => {
+          fallback = undefined;
+          schedule();
+        }, 100);
       }
     }
     if (state.signedInWall === undefined && signedIn()) {
