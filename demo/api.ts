@@ -127,9 +127,14 @@ export async function startApi(opts: ApiOptions): Promise<DemoApi> {
       });
       return payload;
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw new Unauthorized('Bearer', 'invalid_token', 'the access token has expired');
+      if (err instanceof joseErrors.JWTExpired)
+        throw new Unauthorized('Bearer', 'invalid_token', 'the access token has expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) {
-        throw new Unauthorized('Bearer', 'invalid_token', `the access token is not valid here (${err.claim}: ${err.reason})`);
+        throw new Unauthorized(
+          'Bearer',
+          'invalid_token',
+          `the access token is not valid here (${err.claim}: ${err.reason})`,
+        );
       }
       throw new Unauthorized('Bearer', 'invalid_token', 'the access token is malformed or its signature is invalid');
     }
@@ -152,7 +157,13 @@ export async function startApi(opts: ApiOptions): Promise<DemoApi> {
     return urls;
   }
 
-  async function verifyProof(proof: string, method: string, htus: Set<string>, accessToken: string, jkt: string): Promise<void> {
+  async function verifyProof(
+    proof: string,
+    method: string,
+    htus: Set<string>,
+    accessToken: string,
+    jkt: string,
+  ): Promise<void> {
     const fail = (description: string): never => {
       throw new Unauthorized('DPoP', 'invalid_dpop_proof', description);
     };
@@ -180,7 +191,8 @@ export async function startApi(opts: ApiOptions): Promise<DemoApi> {
       return fail('the DPoP proof signature or claims are invalid');
     }
     const now = Math.floor(Date.now() / 1000);
-    if (typeof payload.iat !== 'number' || Math.abs(now - payload.iat) > PROOF_WINDOW_S) fail('the DPoP proof iat is too far from now');
+    if (typeof payload.iat !== 'number' || Math.abs(now - payload.iat) > PROOF_WINDOW_S)
+      fail('the DPoP proof iat is too far from now');
     if (payload.htm !== method) fail('the DPoP proof htm does not match the request method');
     if (typeof payload.htu !== 'string') return fail('the DPoP proof has no htu');
     let proofHtu: string;
@@ -195,17 +207,29 @@ export async function startApi(opts: ApiOptions): Promise<DemoApi> {
     if (!htus.has(proofHtu)) fail('the DPoP proof htu does not match the request URL');
     if (payload.ath !== base64urlSha256(accessToken)) fail('the DPoP proof ath does not match the access token');
     if ((await calculateJwkThumbprint(jwk, 'sha256')) !== jkt) {
-      throw new Unauthorized('DPoP', 'invalid_token', 'the access token is bound to a different key than the DPoP proof');
+      throw new Unauthorized(
+        'DPoP',
+        'invalid_token',
+        'the access token is bound to a different key than the DPoP proof',
+      );
     }
-    if (typeof payload.jti !== 'string' || !rememberJti(payload.jti)) fail('the DPoP proof was already used (jti replay)');
+    if (typeof payload.jti !== 'string' || !rememberJti(payload.jti))
+      fail('the DPoP proof was already used (jti replay)');
   }
 
-  async function authorize(req: http.IncomingMessage, path: string): Promise<{ payload: JWTPayload; scheme: 'Bearer' | 'DPoP' }> {
+  async function authorize(
+    req: http.IncomingMessage,
+    path: string,
+  ): Promise<{ payload: JWTPayload; scheme: 'Bearer' | 'DPoP' }> {
     const authorization = req.headers.authorization;
     const match = authorization ? /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization.trim()) : null;
     if (!match?.[1] || !match[2]) {
       // RFC 6750 §3.1: no error code when the request carries no (usable) authentication.
-      throw new Unauthorized('Bearer', undefined, authorization ? 'the Authorization header is malformed' : 'no access token');
+      throw new Unauthorized(
+        'Bearer',
+        undefined,
+        authorization ? 'the Authorization header is malformed' : 'no access token',
+      );
     }
     const scheme = match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
     const token = match[2];
@@ -223,7 +247,11 @@ export async function startApi(opts: ApiOptions): Promise<DemoApi> {
 
     if (jkt) {
       if (scheme !== 'DPoP') {
-        throw new Unauthorized('DPoP', 'invalid_token', 'the access token is DPoP-bound: use the DPoP scheme with a proof');
+        throw new Unauthorized(
+          'DPoP',
+          'invalid_token',
+          'the access token is DPoP-bound: use the DPoP scheme with a proof',
+        );
       }
       if (typeof proofHeader !== 'string' || !proofHeader) {
         throw new Unauthorized('DPoP', 'invalid_dpop_proof', 'a DPoP proof is required');

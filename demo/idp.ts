@@ -132,8 +132,7 @@ class MemoryStore {
 
   set(model: string, id: string, payload: AdapterPayload, expiresIn?: number): void {
     this.delete(model, id);
-    const dropAt =
-      typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 + EXPIRED_GRACE_MS : Infinity;
+    const dropAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 + EXPIRED_GRACE_MS : Infinity;
     this.records.set(MemoryStore.key(model, id), { model, id, payload, dropAt });
     if (model === 'Session' && typeof payload.uid === 'string') this.sessionUids.set(payload.uid, id);
     if (typeof payload.userCode === 'string') this.userCodes.set(payload.userCode, id);
@@ -295,7 +294,10 @@ ${message}
   );
 }
 
-function describeDeviceError(err: unknown, out: { error?: string; error_description?: string } | undefined): {
+function describeDeviceError(
+  err: unknown,
+  out: { error?: string; error_description?: string } | undefined,
+): {
   kind: string;
   text: string;
 } {
@@ -393,9 +395,16 @@ ${error ? `<p class="error" role="alert" data-testid="idp-error" data-error="log
   );
 }
 
-function consentPage(uid: string, app: string, scopes: string[], resources: Record<string, string[]>, who: string): string {
+function consentPage(
+  uid: string,
+  app: string,
+  scopes: string[],
+  resources: Record<string, string[]>,
+  who: string,
+): string {
   const items = scopes.map(
-    (scope) => `<li><strong>${esc(SCOPE_LABELS[scope] ?? scope)}</strong> <span class="hint">(<code>${esc(scope)}</code>)</span></li>`,
+    (scope) =>
+      `<li><strong>${esc(SCOPE_LABELS[scope] ?? scope)}</strong> <span class="hint">(<code>${esc(scope)}</code>)</span></li>`,
   );
   for (const [resource, list] of Object.entries(resources)) {
     for (const scope of list) {
@@ -453,7 +462,11 @@ async function handleInteraction(
     throw err;
   }
   if (details.uid !== uid) {
-    sendHtml(res, 400, errorPage('This page is out of date', 'This sign-in page is out of date. Type the code from the screen again.'));
+    sendHtml(
+      res,
+      400,
+      errorPage('This page is out of date', 'This sign-in page is out of date. Type the code from the screen again.'),
+    );
     return;
   }
 
@@ -466,7 +479,11 @@ async function handleInteraction(
     } else if (prompt === 'consent') {
       const scopes = stringList(details.prompt.details.missingOIDCScope);
       const resources = stringListRecord(details.prompt.details.missingResourceScopes);
-      sendHtml(res, 200, consentPage(uid, app, scopes, resources, `${DEMO_ACCOUNT.name} (${DEMO_ACCOUNT.preferred_username})`));
+      sendHtml(
+        res,
+        200,
+        consentPage(uid, app, scopes, resources, `${DEMO_ACCOUNT.name} (${DEMO_ACCOUNT.preferred_username})`),
+      );
     } else {
       sendHtml(res, 501, errorPage('Not supported', `The demo IdP cannot handle the "${prompt}" step.`));
     }
@@ -478,7 +495,11 @@ async function handleInteraction(
     return;
   }
   if (action !== prompt) {
-    sendHtml(res, 400, errorPage('This page is out of date', `Expected the ${prompt} step. Go back and reload the page.`));
+    sendHtml(
+      res,
+      400,
+      errorPage('This page is out of date', `Expected the ${prompt} step. Go back and reload the page.`),
+    );
     return;
   }
 
@@ -515,7 +536,11 @@ async function handleInteraction(
   const accountId = details.session?.accountId;
   const clientId = details.params.client_id;
   if (!accountId || typeof clientId !== 'string') {
-    sendHtml(res, 400, errorPage('This page has expired', 'The sign-in session is gone. Type the code from the screen again.'));
+    sendHtml(
+      res,
+      400,
+      errorPage('This page has expired', 'The sign-in session is gone. Type the code from the screen again.'),
+    );
     return;
   }
   const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
@@ -729,7 +754,10 @@ export async function startIdp(opts: IdpOptions = {}): Promise<Idp> {
   const issued: string[] = [];
   provider.use(async (ctx, next) => {
     await next();
-    const body = ctx.body && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body) ? (ctx.body as Record<string, unknown>) : undefined;
+    const body =
+      ctx.body && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body)
+        ? (ctx.body as Record<string, unknown>)
+        : undefined;
     for (const key of ['access_token', 'refresh_token', 'id_token', 'device_code']) {
       if (typeof body?.[key] === 'string') issued.push(body[key]);
     }
@@ -767,7 +795,8 @@ export async function startIdp(opts: IdpOptions = {}): Promise<Idp> {
     }
     handleInteraction(provider, req, res, match[1], match[2]).catch((err: unknown) => {
       console.error('[demo-idp] interaction error:', err);
-      if (!res.headersSent) sendHtml(res, 500, errorPage('Something went wrong', 'The demo IdP failed. See its console.'));
+      if (!res.headersSent)
+        sendHtml(res, 500, errorPage('Something went wrong', 'The demo IdP failed. See its console.'));
       else res.end();
     });
   };

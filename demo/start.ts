@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   const skipBuild = process.env.SKIP_BUILD === '1' || process.argv.includes('--no-build');
 
   if (skipBuild) {
-    if (!existsSync(path.join(distDir, 'index.html'))) fail(`SKIP_BUILD is set but ${distDir}/index.html does not exist.`);
+    if (!existsSync(path.join(distDir, 'index.html')))
+      fail(`SKIP_BUILD is set but ${distDir}/index.html does not exist.`);
   } else {
     await buildApp();
   }
@@ -105,7 +106,9 @@ async function main(): Promise<void> {
     await closeAll();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      fail(`a port is already in use (${(err as Error).message}). Stop the other process or set IDP_PORT / API_PORT / APP_PORT.`);
+      fail(
+        `a port is already in use (${(err as Error).message}). Stop the other process or set IDP_PORT / API_PORT / APP_PORT.`,
+      );
     }
     throw err;
   }

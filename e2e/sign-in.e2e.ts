@@ -1,6 +1,11 @@
 import { codeOnScreen, expect, onPhone, persistedState, test } from './fixtures/stack.ts';
 
-test('a phone approves the code and the TV signs in, shows the user and the API answer', async ({ tv, phone, api, issuedTokens }) => {
+test('a phone approves the code and the TV signs in, shows the user and the API answer', async ({
+  tv,
+  phone,
+  api,
+  issuedTokens,
+}) => {
   const { userCode, qrUri } = await codeOnScreen(tv);
   expect(userCode).toMatch(/^[A-Z0-9-]{6,}$/);
   await expect(tv.getByTestId('verification-uri')).toHaveText(/\/device$/);

@@ -7,7 +7,8 @@ test('sign-out revokes the tokens and returns to a new code', async ({ tv, phone
 
   const revocations: string[] = [];
   tv.on('request', (req) => {
-    if (req.url().endsWith('/token/revocation')) revocations.push(new URLSearchParams(req.postData() ?? '').get('token_type_hint') ?? '');
+    if (req.url().endsWith('/token/revocation'))
+      revocations.push(new URLSearchParams(req.postData() ?? '').get('token_type_hint') ?? '');
   });
   await tv.getByTestId('sign-out').click();
 

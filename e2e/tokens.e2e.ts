@@ -4,11 +4,17 @@ test.describe('short-lived tokens', () => {
   // 5 s access tokens: the refresh margin is 0.5 s (10 % of the lifetime).
   test.use({ idpOptions: { interval: 1, accessTokenTtl: 5 } });
 
-  test('the TV stays signed in across three refreshes while calling the API every second', async ({ openTv, phone, api, issuedTokens }) => {
+  test('the TV stays signed in across three refreshes while calling the API every second', async ({
+    openTv,
+    phone,
+    api,
+    issuedTokens,
+  }) => {
     const tv = await openTv({ query: { api_interval: '1' } });
     const refreshes: number[] = [];
     tv.on('request', (req) => {
-      if (req.method() === 'POST' && new URLSearchParams(req.postData() ?? '').get('grant_type') === 'refresh_token') refreshes.push(Date.now());
+      if (req.method() === 'POST' && new URLSearchParams(req.postData() ?? '').get('grant_type') === 'refresh_token')
+        refreshes.push(Date.now());
     });
     await onPhone(phone, (await codeOnScreen(tv)).qrUri);
     await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
@@ -38,13 +44,19 @@ test.describe('short-lived tokens', () => {
   });
 });
 
-test('the page signs in with DPoP, and the access token alone is refused by the API', async ({ tv, phone, api, issuedTokens }) => {
+test('the page signs in with DPoP, and the access token alone is refused by the API', async ({
+  tv,
+  phone,
+  api,
+  issuedTokens,
+}) => {
   await onPhone(phone, (await codeOnScreen(tv)).qrUri);
   await expect(tv.getByTestId('api-result')).toContainText('"token_type": "DPoP"');
   expect(api.requests.at(-1)).toMatchObject({ status: 200, scheme: 'DPoP' });
 
   // Replayed from outside the page, without the page's non-extractable key.
-  const isBound = (t: string) => t.split('.').length === 3 && !!JSON.parse(Buffer.from(t.split('.')[1], 'base64url').toString()).cnf;
+  const isBound = (t: string) =>
+    t.split('.').length === 3 && !!JSON.parse(Buffer.from(t.split('.')[1], 'base64url').toString()).cnf;
   // The token response is read from the network asynchronously: wait for it.
   await expect.poll(() => issuedTokens.some(isBound), { message: 'a DPoP-bound access token was issued' }).toBe(true);
   const accessToken = issuedTokens.find(isBound);

@@ -17,7 +17,9 @@ function setup() {
 }
 
 const invalidToken = (status = 401) =>
-  text('', status, { 'www-authenticate': 'Bearer realm="api", error="invalid_token", error_description="The access token expired"' });
+  text('', status, {
+    'www-authenticate': 'Bearer realm="api", error="invalid_token", error_description="The access token expired"',
+  });
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
   const error = await promise.then(
@@ -126,8 +128,15 @@ describe('callApi', () => {
     const dpopAs = { ...as, dpop_signing_alg_values_supported: ['ES256'] };
     const dpop = await createDPoP(dpopAs, client);
     expect(dpop).toBeDefined();
-    const held = new Tokens({ net: idp.net, as: dpopAs, client, dpop }, { access_token: 'AT-1', token_type: 'dpop', expires_in: 3600 });
-    idp.queue(API, text('', 401, { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'n-1' }), json({ ok: true }));
+    const held = new Tokens(
+      { net: idp.net, as: dpopAs, client, dpop },
+      { access_token: 'AT-1', token_type: 'dpop', expires_in: 3600 },
+    );
+    idp.queue(
+      API,
+      text('', 401, { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'n-1' }),
+      json({ ok: true }),
+    );
     expect(await callApi(idp.net, held, new URL(API))).toEqual({ ok: true });
     const [first, second] = idp.to(API);
     expect(second!.headers.get('authorization')).toBe('DPoP AT-1');
@@ -142,7 +151,10 @@ describe('callApi', () => {
     const idp = fakeIdp();
     const dpopAs = { ...as, dpop_signing_alg_values_supported: ['ES256'] };
     const dpop = await createDPoP(dpopAs, client);
-    const held = new Tokens({ net: idp.net, as: dpopAs, client, dpop }, { access_token: 'AT-1', token_type: 'bearer', expires_in: 3600 });
+    const held = new Tokens(
+      { net: idp.net, as: dpopAs, client, dpop },
+      { access_token: 'AT-1', token_type: 'bearer', expires_in: 3600 },
+    );
     idp.queue(API, json({ ok: true }));
     await callApi(idp.net, held, new URL(API));
     const [call] = idp.to(API);

@@ -48,7 +48,9 @@ export async function callApi(net: Net, tokens: Tokens, url: URL, signal?: Abort
     }
   }
   if (!res.ok) {
-    throw new AppError('http', `The API answered with an error (HTTP ${res.status}).`, { details: `API ${url.origin}${url.pathname}: HTTP ${res.status}` });
+    throw new AppError('http', `The API answered with an error (HTTP ${res.status}).`, {
+      details: `API ${url.origin}${url.pathname}: HTTP ${res.status}`,
+    });
   }
   const text = await readCapped(res, net.maxBytes ?? DEFAULT_MAX_BYTES, `API ${url.origin}${url.pathname}`);
   try {
@@ -62,10 +64,17 @@ function wrap(err: unknown, url: URL): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof WWWAuthenticateChallengeError) {
     const error = err.cause[0]?.parameters.error;
-    return new AppError('http', `The API refused the request (HTTP ${err.status}${error ? `, ${clip(error, 40)}` : ''}).`, {
-      cause: err,
-      details: `API ${url.origin}${url.pathname}: HTTP ${err.status}`,
-    });
+    return new AppError(
+      'http',
+      `The API refused the request (HTTP ${err.status}${error ? `, ${clip(error, 40)}` : ''}).`,
+      {
+        cause: err,
+        details: `API ${url.origin}${url.pathname}: HTTP ${err.status}`,
+      },
+    );
   }
-  return new AppError('bad_response', 'The API call failed.', { cause: err, details: `API ${url.origin}${url.pathname}` });
+  return new AppError('bad_response', 'The API call failed.', {
+    cause: err,
+    details: `API ${url.origin}${url.pathname}`,
+  });
 }

@@ -18,7 +18,14 @@ describe('parseConfig', () => {
   it('accepts a valid config.json and types its values', () => {
     const c = config(
       parseConfig(
-        { ...valid, scope: 'openid', api: 'https://api.example/me', audience: 'tv-api', resource: 'https://api.example/', lang: 'de-DE' },
+        {
+          ...valid,
+          scope: 'openid',
+          api: 'https://api.example/me',
+          audience: 'tv-api',
+          resource: 'https://api.example/',
+          lang: 'de-DE',
+        },
         q(),
       ),
     );
@@ -33,7 +40,9 @@ describe('parseConfig', () => {
   });
 
   it('lets URL query parameters override the file', () => {
-    const c = config(parseConfig({ ...valid, scope: 'openid' }, q('issuer=https://other.example&client_id=tv-2&scope=openid+email')));
+    const c = config(
+      parseConfig({ ...valid, scope: 'openid' }, q('issuer=https://other.example&client_id=tv-2&scope=openid+email')),
+    );
     expect(c.issuer.href).toBe('https://other.example/');
     expect(c.client_id).toBe('tv-2');
     expect(c.scope).toBe('openid email');
@@ -72,9 +81,12 @@ describe('parseConfig', () => {
     expect(p[0]!.problem).toMatch(/https/);
   });
 
-  it.each(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080'])('allows a plain-http issuer on this machine (%s)', (issuer) => {
-    expect(config(parseConfig({ ...valid, issuer }, q())).issuer.protocol).toBe('http:');
-  });
+  it.each(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080'])(
+    'allows a plain-http issuer on this machine (%s)',
+    (issuer) => {
+      expect(config(parseConfig({ ...valid, issuer }, q())).issuer.protocol).toBe('http:');
+    },
+  );
 
   it('refuses an issuer with a query or fragment', () => {
     expect(keys(parseConfig({ ...valid, issuer: 'https://idp.example/?tenant=a' }, q()))).toEqual(['issuer']);
@@ -102,7 +114,9 @@ describe('parseConfig', () => {
   });
 
   it('refuses a client_id that is not a string', () => {
-    expect(problems(parseConfig({ ...valid, client_id: 42 }, q()))).toEqual([{ key: 'client_id', problem: 'must be a string' }]);
+    expect(problems(parseConfig({ ...valid, client_id: 42 }, q()))).toEqual([
+      { key: 'client_id', problem: 'must be a string' },
+    ]);
   });
 
   it('refuses a resource that is not an absolute URI or has a fragment (RFC 8707 §2)', () => {
@@ -111,7 +125,12 @@ describe('parseConfig', () => {
   });
 
   it('reports every problem at once, not only the first', () => {
-    expect(keys(parseConfig({ issuer: 'http://idp.example', api: 'nope', lang: 'en_US' }, q())).sort()).toEqual(['api', 'client_id', 'issuer', 'lang']);
+    expect(keys(parseConfig({ issuer: 'http://idp.example', api: 'nope', lang: 'en_US' }, q())).sort()).toEqual([
+      'api',
+      'client_id',
+      'issuer',
+      'lang',
+    ]);
   });
 });
 
@@ -188,7 +207,12 @@ describe('parseConfig: proxy mode and endpoints given directly', () => {
   });
 
   it('holds endpoints given directly to the same rules as the issuer (https, absolute)', () => {
-    const p = problems(parseConfig({ ...valid, token_endpoint: 'http://idp.example/token', device_authorization_endpoint: '/device' }, q()));
+    const p = problems(
+      parseConfig(
+        { ...valid, token_endpoint: 'http://idp.example/token', device_authorization_endpoint: '/device' },
+        q(),
+      ),
+    );
     expect(p.map((x) => x.key).sort()).toEqual(['device_authorization_endpoint', 'token_endpoint']);
   });
 });
@@ -241,7 +265,11 @@ describe('parseConfig: look and signage', () => {
 
   it('defaults to the dark theme, no kiosk mode and 3 idle codes', () => {
     const c = config(parseConfig(valid, q()));
-    expect({ theme: c.theme, kiosk: c.kiosk, max_idle_codes: c.max_idle_codes }).toEqual({ theme: 'dark', kiosk: false, max_idle_codes: 3 });
+    expect({ theme: c.theme, kiosk: c.kiosk, max_idle_codes: c.max_idle_codes }).toEqual({
+      theme: 'dark',
+      kiosk: false,
+      max_idle_codes: 3,
+    });
     expect([c.title, c.logo, c.accent]).toEqual([undefined, undefined, undefined]);
   });
 
@@ -255,29 +283,45 @@ describe('parseConfig: look and signage', () => {
   });
 
   it('names a theme that is neither dark nor light', () => {
-    expect(problems(parseConfig({ ...valid, theme: 'blue' }, q()))).toEqual([{ key: 'theme', problem: 'must be dark or light, got "blue"' }]);
+    expect(problems(parseConfig({ ...valid, theme: 'blue' }, q()))).toEqual([
+      { key: 'theme', problem: 'must be dark or light, got "blue"' },
+    ]);
   });
 
-  it.each(['#ff8800', '#f80', 'rgb(255, 136, 0)', 'rgb(255 136 0)', 'hsl(32, 100%, 50%)'])('accepts the accent colour %s', (accent) => {
-    expect(config(parseConfig({ ...valid, accent }, q())).accent).toBe(accent);
-  });
-
-  it.each(['orange', '#ff880080', 'rgba(0,0,0,0.5)', 'rgb(300, 0, 0)', 'url(x)', '#ggg'])('names an accent it cannot check the contrast of (%s)', (accent) => {
-    expect(keys(parseConfig({ ...valid, accent }, q()))).toEqual(['accent']);
-  });
-
-  it('accepts a logo over https or on the app origin, resolving a relative path against the page', () => {
-    expect(config(parseConfig({ ...valid, logo: 'https://cdn.example/logo.svg' }, q(), page)).logo?.href).toBe('https://cdn.example/logo.svg');
-    expect(config(parseConfig({ ...valid, logo: 'brand/logo.png' }, q(), page)).logo?.href).toBe('http://127.0.0.1:4000/tv/brand/logo.png');
-    expect(config(parseConfig({ ...valid, logo: 'http://127.0.0.1:4000/logo.png' }, q(), page)).logo?.origin).toBe(page.origin);
-  });
-
-  it.each(['http://cdn.example/logo.svg', '//cdn.example/logo.svg', 'data:image/svg+xml,<svg/>', 'javascript:alert(1)'])(
-    'refuses a logo that is neither https nor on the app origin (%s)',
-    (logo) => {
-      expect(keys(parseConfig({ ...valid, logo }, q(), page))).toEqual(['logo']);
+  it.each(['#ff8800', '#f80', 'rgb(255, 136, 0)', 'rgb(255 136 0)', 'hsl(32, 100%, 50%)'])(
+    'accepts the accent colour %s',
+    (accent) => {
+      expect(config(parseConfig({ ...valid, accent }, q())).accent).toBe(accent);
     },
   );
+
+  it.each(['orange', '#ff880080', 'rgba(0,0,0,0.5)', 'rgb(300, 0, 0)', 'url(x)', '#ggg'])(
+    'names an accent it cannot check the contrast of (%s)',
+    (accent) => {
+      expect(keys(parseConfig({ ...valid, accent }, q()))).toEqual(['accent']);
+    },
+  );
+
+  it('accepts a logo over https or on the app origin, resolving a relative path against the page', () => {
+    expect(config(parseConfig({ ...valid, logo: 'https://cdn.example/logo.svg' }, q(), page)).logo?.href).toBe(
+      'https://cdn.example/logo.svg',
+    );
+    expect(config(parseConfig({ ...valid, logo: 'brand/logo.png' }, q(), page)).logo?.href).toBe(
+      'http://127.0.0.1:4000/tv/brand/logo.png',
+    );
+    expect(config(parseConfig({ ...valid, logo: 'http://127.0.0.1:4000/logo.png' }, q(), page)).logo?.origin).toBe(
+      page.origin,
+    );
+  });
+
+  it.each([
+    'http://cdn.example/logo.svg',
+    '//cdn.example/logo.svg',
+    'data:image/svg+xml,<svg/>',
+    'javascript:alert(1)',
+  ])('refuses a logo that is neither https nor on the app origin (%s)', (logo) => {
+    expect(keys(parseConfig({ ...valid, logo }, q(), page))).toEqual(['logo']);
+  });
 
   it.each(['-1', '1.5', 'many'])('names a max_idle_codes that is not a whole number (%s)', (value) => {
     expect(keys(parseConfig(valid, q(`max_idle_codes=${value}`)))).toEqual(['max_idle_codes']);

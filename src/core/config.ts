@@ -103,7 +103,10 @@ export const isAllowedUrl = (url: URL): boolean =>
   url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url));
 
 /** The file and the query merged (query wins); unknown keys are ignored. */
-function mergeSources(file: Record<string, unknown> | undefined, query: URLSearchParams): Partial<Record<Key, unknown>> {
+function mergeSources(
+  file: Record<string, unknown> | undefined,
+  query: URLSearchParams,
+): Partial<Record<Key, unknown>> {
   const raw: Partial<Record<Key, unknown>> = {};
   for (const key of KEYS) raw[key] = query.get(key) ?? file?.[key];
   return raw;
@@ -214,7 +217,11 @@ function parseLogo(value: unknown, page: URL | undefined, problems: ConfigProble
  * `page` is the app's own URL: relative logo paths resolve against it, and its origin may serve
  * the logo over plain http (a local demo).
  */
-export function parseConfig(file: Record<string, unknown> | undefined, query: URLSearchParams, page?: URL): ConfigResult {
+export function parseConfig(
+  file: Record<string, unknown> | undefined,
+  query: URLSearchParams,
+  page?: URL,
+): ConfigResult {
   const raw = mergeSources(file, query);
   const problems: ConfigProblem[] = [];
 
@@ -250,7 +257,11 @@ export function parseConfig(file: Record<string, unknown> | undefined, query: UR
   const idle_timeout = parseSeconds('idle_timeout', raw.idle_timeout, DEFAULTS.idle_timeout, problems);
   const max_session = parseSeconds('max_session', raw.max_session, DEFAULTS.max_session, problems);
   const proxy = parseProxy(raw.proxy, problems);
-  const device_authorization_endpoint = optionalUrl('device_authorization_endpoint', raw.device_authorization_endpoint, problems);
+  const device_authorization_endpoint = optionalUrl(
+    'device_authorization_endpoint',
+    raw.device_authorization_endpoint,
+    problems,
+  );
   const token_endpoint = optionalUrl('token_endpoint', raw.token_endpoint, problems);
   const revocation_endpoint = optionalUrl('revocation_endpoint', raw.revocation_endpoint, problems);
   const userinfo_endpoint = optionalUrl('userinfo_endpoint', raw.userinfo_endpoint, problems);

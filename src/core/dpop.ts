@@ -1,5 +1,12 @@
 /** RFC 9449 DPoP helpers. The key pair lives in memory only and is not extractable. */
-import { DPoP, generateKeyPair, isDPoPNonceError, type AuthorizationServer, type Client, type DPoPHandle } from 'oauth4webapi';
+import {
+  DPoP,
+  generateKeyPair,
+  isDPoPNonceError,
+  type AuthorizationServer,
+  type Client,
+  type DPoPHandle,
+} from 'oauth4webapi';
 
 /**
  * RFC 9449 §8/§9: a server may answer `use_dpop_nonce`; oauth4webapi's handle remembers the nonce,

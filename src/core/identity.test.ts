@@ -29,7 +29,8 @@ describe('displayName', () => {
   });
 });
 
-const b64url = (value: unknown) => btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+const b64url = (value: unknown) =>
+  btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 
 /**
  * A token response carrying an ID token, run through oauth4webapi so its claims are "validated".
@@ -44,7 +45,11 @@ async function tokenResponse(claims: Record<string, unknown>): Promise<TokenEndp
     'c2ln',
   ].join('.');
   const body = { access_token: 'AT-1', token_type: 'Bearer', expires_in: 3600, id_token: idToken };
-  return processDeviceCodeResponse(as, client, new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } }));
+  return processDeviceCodeResponse(
+    as,
+    client,
+    new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } }),
+  );
 }
 
 function setup(response: TokenEndpointResponse, server: AuthorizationServer = withUserinfo) {

@@ -14,16 +14,23 @@ export function displayName(claims: Claims | undefined): string | undefined {
   return undefined;
 }
 
-export async function whoIsSignedIn(ctx: TokenContext, tokens: Tokens, signal?: AbortSignal): Promise<string | undefined> {
+export async function whoIsSignedIn(
+  ctx: TokenContext,
+  tokens: Tokens,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const fromIdToken = tokens.idTokenClaims;
-  if (fromIdToken?.name || fromIdToken?.preferred_username || !ctx.as.userinfo_endpoint) return displayName(fromIdToken);
+  if (fromIdToken?.name || fromIdToken?.preferred_username || !ctx.as.userinfo_endpoint)
+    return displayName(fromIdToken);
   try {
     const response = await userInfoRequest(ctx.as, ctx.client, await tokens.accessToken(), {
       ...requestOptions(ctx.net, 'userinfo', signal),
       DPoP: ctx.dpop,
     });
     const expected = fromIdToken?.sub ?? skipSubjectCheck;
-    return displayName(await processUserInfoResponse(ctx.as, ctx.client, expected, response)) ?? displayName(fromIdToken);
+    return (
+      displayName(await processUserInfoResponse(ctx.as, ctx.client, expected, response)) ?? displayName(fromIdToken)
+    );
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
     // The access token may be meant for another audience than userinfo; the ID token's sub still names someone.

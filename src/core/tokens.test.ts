@@ -10,7 +10,13 @@ const REVOKE = 'https://idp.example/revoke';
 function setup(response: Partial<TokenEndpointResponse> = {}, asOverride = as) {
   const idp = fakeIdp();
   const ctx: TokenContext = { net: idp.net, as: asOverride, client };
-  const held = new Tokens(ctx, { access_token: 'AT-1', token_type: 'bearer', expires_in: 3600, refresh_token: 'RT-1', ...response });
+  const held = new Tokens(ctx, {
+    access_token: 'AT-1',
+    token_type: 'bearer',
+    expires_in: 3600,
+    refresh_token: 'RT-1',
+    ...response,
+  });
   return { idp, ctx, held, t0: idp.clock.now() };
 }
 
@@ -77,13 +83,22 @@ describe('Tokens.accessToken', () => {
     await held.refresh();
     const [req] = refreshes(idp);
     expect(req!.method).toBe('POST');
-    expect(Object.fromEntries(req!.form!)).toEqual({ grant_type: 'refresh_token', refresh_token: 'RT-1', client_id: 'screen-signin' });
+    expect(Object.fromEntries(req!.form!)).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'RT-1',
+      client_id: 'screen-signin',
+    });
     expect(req!.headers.get('authorization')).toBeNull();
   });
 
   it('uses a rotated refresh token next time, and keeps the old one when the answer has none', async () => {
     const { idp, held } = setup();
-    idp.queue(TOKEN, tokens({ access_token: 'AT-2', refresh_token: 'RT-2' }), tokens({ access_token: 'AT-3' }), tokens({ access_token: 'AT-4' }));
+    idp.queue(
+      TOKEN,
+      tokens({ access_token: 'AT-2', refresh_token: 'RT-2' }),
+      tokens({ access_token: 'AT-3' }),
+      tokens({ access_token: 'AT-4' }),
+    );
     await held.refresh();
     await held.refresh();
     await held.refresh();

@@ -151,7 +151,8 @@ export class Tokens {
     if (this.#lastError && net.clock.now() < this.#retryAt) throw this.#lastError;
     let response: TokenEndpointResponse;
     try {
-      const send = () => refreshTokenGrantRequest(as, client, None(), refreshToken, { ...requestOptions(net, 'token'), DPoP: dpop });
+      const send = () =>
+        refreshTokenGrantRequest(as, client, None(), refreshToken, { ...requestOptions(net, 'token'), DPoP: dpop });
       response = await withDPoPNonceRetry(dpop, send, (res) => processRefreshTokenResponse(as, client, res));
     } catch (err) {
       const error = toAppError(err, 'token', net);
@@ -160,7 +161,10 @@ export class Tokens {
         this.#lastError = error;
         this.#retryAt =
           net.clock.now() +
-          Math.max(error.retryAfterMs ?? 0, Math.min(REFRESH_RETRY_MAX_MS, REFRESH_RETRY_MIN_MS * 2 ** (this.#failures - 1)));
+          Math.max(
+            error.retryAfterMs ?? 0,
+            Math.min(REFRESH_RETRY_MAX_MS, REFRESH_RETRY_MIN_MS * 2 ** (this.#failures - 1)),
+          );
       } else {
         // invalid_grant and the like: this sign-in is over.
         this.wipe();

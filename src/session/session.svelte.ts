@@ -162,7 +162,11 @@ export class Session {
       const clock = this.#deps.clock;
       const retry_at = this.config?.kiosk ? clock.now() + KIOSK_RETRY_MS : undefined;
       this.phase = { status: 'error', error: asAppError(err), retry_at };
-      if (retry_at) clock.sleep(KIOSK_RETRY_MS, run.signal).then(() => this.retry(), () => undefined);
+      if (retry_at)
+        clock.sleep(KIOSK_RETRY_MS, run.signal).then(
+          () => this.retry(),
+          () => undefined,
+        );
     });
   }
 
@@ -195,7 +199,12 @@ export class Session {
     }
     const config = parsed.config;
     this.config = config;
-    const net: Net = { fetch: this.#deps.fetch, clock: this.#deps.clock, appOrigin: url.origin, client_id: config.client_id };
+    const net: Net = {
+      fetch: this.#deps.fetch,
+      clock: this.#deps.clock,
+      appOrigin: url.origin,
+      client_id: config.client_id,
+    };
     if (config.debug) {
       this.debug ??= emptyDebugLog();
       net.onRequest = (record) => (this.debug = withRequest(this.debug ?? emptyDebugLog(), record));
@@ -270,8 +279,10 @@ export class Session {
       if (this.phase.status !== 'signed-in') return;
       if (config.idle_timeout) {
         const warnAt = this.#lastActivity + config.idle_timeout * 1000;
-        if (now >= warnAt + IDLE_WARNING_MS) throw new SessionEnd('Signed out because nobody used the screen for a while.');
-        if (now >= warnAt && !this.phase.signing_out_at) this.phase = { ...this.phase, signing_out_at: warnAt + IDLE_WARNING_MS };
+        if (now >= warnAt + IDLE_WARNING_MS)
+          throw new SessionEnd('Signed out because nobody used the screen for a while.');
+        if (now >= warnAt && !this.phase.signing_out_at)
+          this.phase = { ...this.phase, signing_out_at: warnAt + IDLE_WARNING_MS };
       }
       if (config.api && now >= nextCall) {
         const api = await this.#callApi(ready, tokens, config.api, signal);
@@ -308,7 +319,8 @@ export class Session {
         if (signal.aborted) throw err;
         const error = asAppError(err);
         if (!error.transient) throw error;
-        const backoff = Math.min(BACKOFF_CAP_MS, RETRY_MIN_MS * 2 ** failures) * (1 + 0.2 * (this.#deps.random ?? Math.random)());
+        const backoff =
+          Math.min(BACKOFF_CAP_MS, RETRY_MIN_MS * 2 ** failures) * (1 + 0.2 * (this.#deps.random ?? Math.random)());
         const wait = Math.max(error.retryAfterMs ?? 0, Math.round(backoff));
         this.phase = { status: 'error', error, retry_at: clock.now() + wait };
         await clock.sleep(wait, signal);
@@ -319,5 +331,8 @@ export class Session {
 
 function asAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  return new AppError('bad_response', 'Something went wrong.', { cause: err, details: err instanceof Error ? err.name : undefined });
+  return new AppError('bad_response', 'Something went wrong.', {
+    cause: err,
+    details: err instanceof Error ? err.name : undefined,
+  });
 }
