@@ -30,7 +30,12 @@ test.describe('short-lived tokens', () => {
     for (const token of issuedTokens) expect(persisted).not.toContain(token);
   });
 
-  test('revoking the grant at the IdP ends the session on the TV with a message', async ({ openTv, phone, idp }) => {
+  test('revoking the grant at the IdP ends the session on the TV with a message', async ({
+    openTv,
+    phone,
+    idp,
+    issuedTokens,
+  }) => {
     const tv = await openTv({ query: { api_interval: '1' } });
     const first = await codeOnScreen(tv);
     await onPhone(phone, first.qrUri);
@@ -41,6 +46,9 @@ test.describe('short-lived tokens', () => {
     await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'code');
     await expect(tv.getByTestId('notice')).toContainText('no longer valid');
     expect((await codeOnScreen(tv)).userCode).not.toBe(first.userCode);
+    // After the failure, nothing of the ended session is anywhere on the page or in its storage.
+    const persisted = (await persistedState(tv)) + ((await tv.locator('body').textContent()) ?? '');
+    for (const token of issuedTokens) expect(persisted).not.toContain(token);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   MAX_RETRY_AFTER_MS,
   requestOptions,
+  isPrivateHost,
   retryAfterMs,
   toAppError,
   type Endpoint,
@@ -92,6 +93,21 @@ describe('requestOptions: the one door to the network', () => {
     expect(error.transient).toBe(true);
     expect(error.message).toContain('https://idp.example');
     expect(idp.requests.map((r) => r.probe)).toEqual([false, true]);
+  });
+
+  it('names Local Network Access when a screen served from a public address cannot reach a private IdP', async () => {
+    const idp = fakeIdp();
+    idp.net = { ...idp.net, appOrigin: 'https://screens.example.com' };
+    const local = 'https://192.168.1.20/token';
+    idp.queue(local, networkDown);
+    const error = await appError(send(idp, local));
+    expect(error.code).toBe('network');
+    expect(error.message).toContain('local network');
+    expect(error.message).toContain('https://screens.example.com');
+    // The same failure from a screen on the local network is a plain network problem.
+    const lan = fakeIdp();
+    lan.queue(local, networkDown);
+    expect((await appError(send(lan, local))).message).not.toContain('local network');
   });
 
   it('turns a 503 with Retry-After: 7 into a transient http error with retryAfterMs 7000', async () => {
@@ -402,5 +418,27 @@ describe('toAppError', () => {
   it('keeps the original error as the cause', async () => {
     const raw = await oauthFailure({ error: 'access_denied' });
     expect(toAppError(raw, 'token', net).cause).toBe(raw);
+  });
+});
+
+describe('isPrivateHost', () => {
+  it('knows loopback, RFC 1918, link-local, unique-local and .local names', () => {
+    for (const host of [
+      'localhost',
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.9.9',
+      '192.168.0.10',
+      '169.254.1.1',
+      '[::1]',
+      '[fd12::1]',
+      'tv.local',
+    ]) {
+      expect(isPrivateHost(host), host).toBe(true);
+    }
+    for (const host of ['idp.example.com', '8.8.8.8', '172.32.0.1', '[2001:db8::1]', '11.0.0.1']) {
+      expect(isPrivateHost(host), host).toBe(false);
+    }
   });
 });

@@ -166,10 +166,33 @@ async function diagnose(net: Net, endpoint: Endpoint, url: string, cause: unknow
       { cause, details: `${where(endpoint, url)}: request blocked by CORS` },
     );
   }
+  if (!isPrivateHost(new URL(net.appOrigin).hostname) && isPrivateHost(new URL(url).hostname)) {
+    // Chromium's Local Network Access: a page from a public address may not call a private one
+    // without the person's permission, which a screen with nobody at it never gives.
+    return new AppError(
+      'network',
+      `The browser did not let this screen (served from ${net.appOrigin}) reach ${origin} on the local network. Serve the app from the same network as the identity provider, use proxy mode, or allow it with the browser policy for managed devices (docs/deploy.md).`,
+      { cause, details: `${where(endpoint, url)}: unreachable from a public origin (Local Network Access?)` },
+    );
+  }
   return new AppError('network', `Cannot reach ${origin}. Check the screen's network connection.`, {
     cause,
     details: `${where(endpoint, url)}: network error`,
   });
+}
+
+/** Loopback, RFC 1918, link-local and unique-local addresses, and .local names: the "local network". */
+export function isPrivateHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local')) return true;
+  const v4 = /^(\d+)\.(\d+)\.\d+\.\d+$/.exec(host);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return (
+      a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254)
+    );
+  }
+  return host === '::1' || /^f[cd][0-9a-f]{2}:/.test(host) || /^fe[89ab][0-9a-f]:/.test(host);
 }
 
 async function normalise(
