@@ -116,9 +116,15 @@ test('a new code replaces the old one, text exactly as sent, without moving anyt
 }) => {
   const first = await codeOnScreen(tv);
   const before = await boxes(tv, CODE_PARTS);
-  const answer = tv.waitForResponse((res) => res.url().endsWith('/device/auth'));
+  // Read the IdP's answer on its way to the page (the browser's network log may drop bodies).
+  let user_code: string | undefined;
+  await tv.route('**/device/auth', async (route) => {
+    const response = await route.fetch();
+    user_code = ((await response.json()) as { user_code: string }).user_code;
+    await route.fulfill({ response });
+  });
   await tv.getByTestId('new-code').click();
-  const { user_code } = (await (await answer).json()) as { user_code: string };
+  await expect.poll(() => user_code).toBeTruthy();
   await expect(tv.getByTestId('user-code')).not.toHaveText(first.userCode);
   await codeOnScreen(tv);
   // CONTRACT.md: the element's text is exactly what the IdP sent (no spaces added by the grouping).

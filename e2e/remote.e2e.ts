@@ -45,6 +45,8 @@ test('signed in: arrows move between the answer and Sign out; Back asks first, a
   // Up to the API answer; Down scrolls it while there is more to read, then moves on.
   const answer = tv.getByTestId('api-result');
   const signOut = tv.getByTestId('sign-out');
+  // The answer arrives after the signed-in screen: wait for it before moving to it.
+  await expect(answer).toBeVisible();
   await tv.keyboard.press('ArrowUp');
   await expect(answer).toBeFocused();
   const overflows = await answer.evaluate((el) => el.scrollHeight > el.clientHeight);
