@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, chromiumPath } from './e2e/fixtures/chromium.ts';
 
 // Playwright cannot download its own browsers here: use the system Chromium when there is one
 // (CHROMIUM_PATH, else Debian's /usr/bin/chromium), else Playwright's own (a developer laptop).
-const systemChromium = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find((p) => p && existsSync(p));
+const systemChromium = chromiumPath();
 
 export default defineConfig({
   testDir: 'e2e',
@@ -18,15 +18,7 @@ export default defineConfig({
     browserName: 'chromium',
     launchOptions: {
       executablePath: systemChromium,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
     },
     viewport: { width: 1280, height: 720 },
     trace: 'retain-on-failure',

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { startApi, type DemoApi } from '../demo/api.ts';
+import { CHROMIUM_ARGS, chromiumPath } from '../e2e/fixtures/chromium.ts';
 import { startIdp, type Idp } from '../demo/idp.ts';
 import { startStatic, type StaticServer } from '../demo/static.ts';
 
@@ -17,15 +18,7 @@ export const benchDir = path.join(repoRoot, 'bench');
 /** The demo IdP issues tokens for this audience whatever port the API got (as in e2e/fixtures). */
 const DEMO_API_AUDIENCE = 'http://127.0.0.1:4020/';
 export const DEFAULT_SCOPE = 'openid profile offline_access';
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-sync',
-];
+export { CHROMIUM_ARGS, chromiumPath };
 
 /** `vite build` of the app into `outDir` (not dist/, so a bench never races an e2e run over dist/). */
 export async function buildApp(outDir: string): Promise<void> {
@@ -84,10 +77,6 @@ export function appUrl(stack: Stack, extra: Record<string, string> = {}, server:
 
 export function baselineUrl(stack: Stack): string {
   return `${stack.baseline.url}?${new URLSearchParams({ issuer: stack.idp.issuer, api: stack.api.url, client_id: 'screen-signin', scope: stack.scope })}`;
-}
-
-export function chromiumPath(): string | undefined {
-  return [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find((p): p is string => !!p && existsSync(p));
 }
 
 export async function launchBrowser(): Promise<Browser> {

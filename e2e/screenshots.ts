@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { startApi } from '../demo/api.ts';
+import { CHROMIUM_ARGS, chromiumPath } from './fixtures/chromium.ts';
 import { DEMO_LOGIN, DEMO_PASSWORD, startIdp } from '../demo/idp.ts';
 import { startStatic } from '../demo/static.ts';
 
@@ -28,7 +29,7 @@ if (!existsSync('dist/index.html')) {
 }
 mkdirSync(out, { recursive: true });
 
-const executablePath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find((p) => p && existsSync(p));
+const executablePath = chromiumPath();
 const suffix = [values.lang, values.theme].filter(Boolean).join('-');
 const file = (name: string) => path.join(out, `${name}${suffix ? `-${suffix}` : ''}.png`);
 
@@ -38,7 +39,7 @@ const idp = await startIdp({ port: 0, appOrigins: [origin], interval: 1 });
 const api = await startApi({ port: 0, issuer: idp.issuer, audience: 'http://127.0.0.1:4020/', appOrigins: [origin] });
 const browser: Browser = await chromium.launch({
   executablePath,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  args: CHROMIUM_ARGS,
 });
 
 async function tv(width: number, height: number, extra: Record<string, string> = {}): Promise<Page> {

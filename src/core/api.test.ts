@@ -2,8 +2,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { callApi } from './api';
 import { createDPoP } from './dpop';
-import { AppError } from './errors';
-import { as, client, fakeIdp, json, text, tokens } from './fake-idp';
+import { as, client, fakeIdp, rejection, json, text, tokens } from './fake-idp';
 import { Tokens, type TokenContext } from './tokens';
 
 const API = 'https://api.example/me';
@@ -20,15 +19,6 @@ const invalidToken = (status = 401) =>
   text('', status, {
     'www-authenticate': 'Bearer realm="api", error="invalid_token", error_description="The access token expired"',
   });
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 describe('callApi', () => {
   it('attaches the access token as a Bearer header and parses the JSON answer', async () => {

@@ -4,6 +4,8 @@
  * `Response` fixtures. Nothing here opens a socket or waits on real time.
  */
 import type { AuthorizationServer, Client } from 'oauth4webapi';
+import { expect } from 'vitest';
+import { AppError } from './errors';
 import type { Net } from './http';
 import { testClock, type TestClock } from './test-clock';
 
@@ -186,3 +188,13 @@ export async function failure(clock: TestClock, promise: Promise<unknown>): Prom
 
 /** Gaps (ms) between consecutive times. */
 export const gaps = (times: number[]): number[] => times.slice(1).map((t, i) => t - times[i]!);
+
+/** The AppError a promise rejects with (fails the test when it resolves or throws something else). */
+export async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}

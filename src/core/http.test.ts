@@ -1,7 +1,19 @@
 import { customFetch, processRefreshTokenResponse, refreshTokenGrantRequest, None } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
 import { AppError } from './errors';
-import { as, client, corsBlocked, fakeIdp, hang, json, networkDown, settle, text, watch } from './fake-idp';
+import {
+  as,
+  client,
+  corsBlocked,
+  fakeIdp,
+  hang,
+  json,
+  networkDown,
+  rejection as appError,
+  settle,
+  text,
+  watch,
+} from './fake-idp';
 import {
   DEFAULT_TIMEOUT_MS,
   MAX_RETRY_AFTER_MS,
@@ -23,15 +35,6 @@ function send(idp: ReturnType<typeof fakeIdp>, url = TOKEN, endpoint: Endpoint =
     body: new URLSearchParams({ a: '1' }),
     redirect: 'manual',
   });
-}
-
-async function appError(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
 }
 
 describe('requestOptions: the one door to the network', () => {

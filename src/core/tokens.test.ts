@@ -1,7 +1,6 @@
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
-import { AppError } from './errors';
-import { as, client, fakeIdp, networkDown, oauthError, text, tokens, watch, type FakeIdp } from './fake-idp';
+import { as, client, fakeIdp, rejection, networkDown, oauthError, text, tokens, watch, type FakeIdp } from './fake-idp';
 import { refreshMargin, Tokens, type TokenContext } from './tokens';
 
 const TOKEN = 'https://idp.example/token';
@@ -18,15 +17,6 @@ function setup(response: Partial<TokenEndpointResponse> = {}, asOverride = as) {
     ...response,
   });
   return { idp, ctx, held, t0: idp.clock.now() };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
 }
 
 const refreshes = (idp: FakeIdp) => idp.to(TOKEN);
