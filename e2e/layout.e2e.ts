@@ -140,7 +140,8 @@ test('the countdown shows a bar as well as the time, and the bar shrinks', async
   const tv = await openTv({ clock: true });
   await codeOnScreen(tv);
   const fill = tv.getByTestId('expires').locator('.fill');
-  const scale = () => fill.evaluate((el) => new DOMMatrix(getComputedStyle(el).transform).a);
+  // The bar's target width (its CSS transition runs on the compositor's clock, not Playwright's).
+  const scale = () => fill.evaluate((el) => new DOMMatrix((el as HTMLElement).style.transform).a);
   const start = await scale();
   expect(start).toBeGreaterThan(0.9);
   await tv.clock.fastForward(120_000);
