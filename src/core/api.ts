@@ -3,7 +3,8 @@
  * when the session is DPoP-bound), and on 401 invalid_token refreshes once and retries once
  * (RFC 6750 §3.1).
  */
-import { isDPoPNonceError, protectedResourceRequest, WWWAuthenticateChallengeError } from 'oauth4webapi';
+import { protectedResourceRequest, WWWAuthenticateChallengeError } from 'oauth4webapi';
+import { withDPoPNonceRetry } from './dpop';
 import { AppError, clip } from './errors';
 import { DEFAULT_MAX_BYTES, readCapped, requestOptions, type Net } from './http';
 import type { Tokens } from './tokens';
@@ -22,13 +23,10 @@ async function send(net: Net, tokens: Tokens, url: URL, signal?: AbortSignal): P
       ...requestOptions(net, 'api', signal),
       DPoP: tokens.dpop,
     });
-  try {
-    return await request();
-  } catch (err) {
-    if (tokens.dpop && isDPoPNonceError(err)) return request();
-    throw err;
-  }
+  return withDPoPNonceRetry(tokens.dpop, request, async (response) => response);
 }
+
+const apiLabel = (url: URL) => `API ${url.origin}${url.pathname}`;
 
 export async function callApi(net: Net, tokens: Tokens, url: URL, signal?: AbortSignal): Promise<unknown> {
   let res: Response | undefined;
@@ -49,10 +47,10 @@ export async function callApi(net: Net, tokens: Tokens, url: URL, signal?: Abort
   }
   if (!res.ok) {
     throw new AppError('http', `The API answered with an error (HTTP ${res.status}).`, {
-      details: `API ${url.origin}${url.pathname}: HTTP ${res.status}`,
+      details: `${apiLabel(url)}: HTTP ${res.status}`,
     });
   }
-  const text = await readCapped(res, net.maxBytes ?? DEFAULT_MAX_BYTES, `API ${url.origin}${url.pathname}`);
+  const text = await readCapped(res, net.maxBytes ?? DEFAULT_MAX_BYTES, apiLabel(url));
   try {
     return JSON.parse(text);
   } catch {
@@ -69,12 +67,12 @@ function wrap(err: unknown, url: URL): AppError {
       `The API refused the request (HTTP ${err.status}${error ? `, ${clip(error, 40)}` : ''}).`,
       {
         cause: err,
-        details: `API ${url.origin}${url.pathname}: HTTP ${err.status}`,
+        details: `${apiLabel(url)}: HTTP ${err.status}`,
       },
     );
   }
   return new AppError('bad_response', 'The API call failed.', {
     cause: err,
-    details: `API ${url.origin}${url.pathname}`,
+    details: apiLabel(url),
   });
 }
