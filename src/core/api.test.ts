@@ -2,7 +2,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { callApi } from './api';
 import { createDPoP } from './dpop';
-import { as, client, fakeIdp, rejection, json, text, tokens } from './fake-idp';
+import { as, client, fakeIdp, rejection, json, text, tokens } from '../testing/fake-idp';
 import { Tokens, type TokenContext } from './tokens';
 
 const API = 'https://api.example/me';

@@ -28,7 +28,7 @@ import {
   tokens,
   watch,
   type FakeIdp,
-} from './fake-idp';
+} from '../testing/fake-idp';
 
 const DEVICE = 'https://idp.example/device';
 const TOKEN = 'https://idp.example/token';

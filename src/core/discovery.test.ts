@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { discover } from './discovery';
 import { AppError } from './errors';
-import { fakeIdp, json, networkDown, text } from './fake-idp';
+import { fakeIdp, json, networkDown, text } from '../testing/fake-idp';
 
 const OIDC = 'https://idp.example/.well-known/openid-configuration';
 const OAUTH = 'https://idp.example/.well-known/oauth-authorization-server';

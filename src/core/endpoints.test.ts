@@ -12,7 +12,7 @@ import {
   routeFor,
 } from './endpoints';
 import { AppError } from './errors';
-import { APP_ORIGIN, client, fakeIdp, failure, json, run, tokens } from './fake-idp';
+import { APP_ORIGIN, client, fakeIdp, failure, json, run, tokens } from '../testing/fake-idp';
 
 const ISSUER = new URL('https://idp.example');
 const PROXY = `${APP_ORIGIN}/idp/`;

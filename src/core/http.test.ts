@@ -13,7 +13,7 @@ import {
   settle,
   text,
   watch,
-} from './fake-idp';
+} from '../testing/fake-idp';
 import {
   DEFAULT_TIMEOUT_MS,
   MAX_RETRY_AFTER_MS,

@@ -1,7 +1,7 @@
 import { processDeviceCodeResponse, type AuthorizationServer, type TokenEndpointResponse } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
 import { AppError } from './errors';
-import { as, client, fakeIdp, json, text } from './fake-idp';
+import { as, client, fakeIdp, json, text } from '../testing/fake-idp';
 import { displayName, whoIsSignedIn } from './identity';
 import { Tokens, type TokenContext } from './tokens';
 

@@ -1,6 +1,17 @@
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
-import { as, client, fakeIdp, rejection, networkDown, oauthError, text, tokens, watch, type FakeIdp } from './fake-idp';
+import {
+  as,
+  client,
+  fakeIdp,
+  rejection,
+  networkDown,
+  oauthError,
+  text,
+  tokens,
+  watch,
+  type FakeIdp,
+} from '../testing/fake-idp';
 import { refreshMargin, Tokens, type TokenContext } from './tokens';
 
 const TOKEN = 'https://idp.example/token';

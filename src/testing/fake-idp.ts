@@ -5,8 +5,8 @@
  */
 import type { AuthorizationServer, Client } from 'oauth4webapi';
 import { expect } from 'vitest';
-import { AppError } from './errors';
-import type { Net } from './http';
+import { AppError } from '../core/errors';
+import type { Net } from '../core/http';
 import { testClock, type TestClock } from './test-clock';
 
 export const ISSUER = 'https://idp.example';

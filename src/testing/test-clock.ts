@@ -1,4 +1,4 @@
-import type { Clock } from './clock';
+import type { Clock } from '../core/clock';
 
 /** A clock for unit tests: time stands still until `advance` moves it and runs due sleepers. */
 export interface TestClock extends Clock {
