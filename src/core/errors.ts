@@ -53,8 +53,6 @@ export class AppError extends Error {
   }
 }
 
-export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
-
 /** Text from a server, shown as text only and never longer than this. */
 export function clip(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, ' ').trim();

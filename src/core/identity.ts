@@ -5,7 +5,7 @@ import type { TokenContext, Tokens } from './tokens';
 
 type Claims = Record<string, JsonValue | undefined>;
 
-/** name, else preferred_username, else sub (CONTRACT.md `user`). */
+/** name, else preferred_username, else sub (docs/contract.md `user`). */
 export function displayName(claims: Claims | undefined): string | undefined {
   for (const key of ['name', 'preferred_username', 'sub']) {
     const value = claims?.[key];

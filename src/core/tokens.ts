@@ -87,10 +87,6 @@ export class Tokens {
     return this.#held?.expires_at;
   }
 
-  get canRefresh(): boolean {
-    return !!this.#held?.refresh_token;
-  }
-
   #valid(now: number): boolean {
     const held = this.#held;
     return !!held && (held.expires_at === undefined || now < held.expires_at);

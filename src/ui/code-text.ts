@@ -1,5 +1,5 @@
 /**
- * How a user code is drawn and read out. The text itself is never changed (CONTRACT.md: exactly as
+ * How a user code is drawn and read out. The text itself is never changed (docs/contract.md: exactly as
  * the IdP sent it): grouping is done with spans and CSS margins, and the accessible name spells it.
  */
 export interface CodePart {
