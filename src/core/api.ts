@@ -5,8 +5,8 @@
  */
 import { protectedResourceRequest, WWWAuthenticateChallengeError } from 'oauth4webapi';
 import { withDPoPNonceRetry } from './dpop';
-import { AppError, clip } from './errors';
-import { DEFAULT_MAX_BYTES, readCapped, requestOptions, type Net } from './http';
+import { AppError, clip, where } from './errors';
+import { DEFAULT_MAX_BYTES, readCapped, requestOptions, type Net } from './transport';
 import type { Tokens } from './tokens';
 
 function isInvalidToken(err: unknown): boolean {
@@ -25,8 +25,6 @@ async function send(net: Net, tokens: Tokens, url: URL, signal?: AbortSignal): P
     });
   return withDPoPNonceRetry(tokens.dpop, request, async (response) => response);
 }
-
-const apiLabel = (url: URL) => `API ${url.origin}${url.pathname}`;
 
 export async function callApi(net: Net, tokens: Tokens, url: URL, signal?: AbortSignal): Promise<unknown> {
   let res: Response | undefined;
@@ -47,10 +45,10 @@ export async function callApi(net: Net, tokens: Tokens, url: URL, signal?: Abort
   }
   if (!res.ok) {
     throw new AppError('http', `The API answered with an error (HTTP ${res.status}).`, {
-      details: `${apiLabel(url)}: HTTP ${res.status}`,
+      details: `${where('api', url.href)}: HTTP ${res.status}`,
     });
   }
-  const text = await readCapped(res, net.maxBytes ?? DEFAULT_MAX_BYTES, apiLabel(url));
+  const text = await readCapped(res, net.maxBytes ?? DEFAULT_MAX_BYTES, where('api', url.href));
   try {
     return JSON.parse(text);
   } catch {
@@ -67,12 +65,12 @@ function wrap(err: unknown, url: URL): AppError {
       `The API refused the request (HTTP ${err.status}${error ? `, ${clip(error, 40)}` : ''}).`,
       {
         cause: err,
-        details: `${apiLabel(url)}: HTTP ${err.status}`,
+        details: `${where('api', url.href)}: HTTP ${err.status}`,
       },
     );
   }
   return new AppError('bad_response', 'The API call failed.', {
     cause: err,
-    details: apiLabel(url),
+    details: where('api', url.href),
   });
 }

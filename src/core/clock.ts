@@ -30,3 +30,31 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
+
+/**
+ * A timeout on the clock that also follows an outer signal (AbortSignal.any is too new for TV
+ * browsers). `done()` stops the timer, so no sleeper outlives the request.
+ */
+export function deadline(clock: Clock, ms: number, outer?: AbortSignal) {
+  const controller = new AbortController();
+  const stop = new AbortController();
+  let timedOut = false;
+  clock.sleep(ms, stop.signal).then(
+    () => {
+      timedOut = true;
+      controller.abort();
+    },
+    () => undefined,
+  );
+  const onOuter = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuter();
+  else outer?.addEventListener('abort', onOuter, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    done: () => {
+      stop.abort();
+      outer?.removeEventListener('abort', onOuter);
+    },
+  };
+}

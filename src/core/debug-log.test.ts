@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEBUG_LOG_SIZE, describeConfig, emptyDebugLog, withMetadata, withRequest } from './debug-log';
-import type { RequestRecord } from './http';
+import type { RequestRecord } from './transport';
 
 const record = (n: number): RequestRecord => ({
   at: n,

@@ -4,7 +4,7 @@
  * header, so no token, device code or refresh token can reach the screen through it.
  */
 import type { AuthorizationServer } from 'oauth4webapi';
-import type { RequestRecord } from './http';
+import type { RequestRecord } from './transport';
 
 export const DEBUG_LOG_SIZE = 20;
 

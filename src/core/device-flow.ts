@@ -17,7 +17,8 @@ import {
 } from 'oauth4webapi';
 import { isAllowedUrl, type Config } from './config';
 import { AppError, clip } from './errors';
-import { requestOptions, toAppError, type Net } from './http';
+import { toAppError } from './oauth-errors';
+import { requestOptions, type Net } from './transport';
 import { withDPoPNonceRetry } from './dpop';
 
 export interface DeviceCode {
@@ -93,7 +94,12 @@ export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal):
     res = await processDeviceAuthorizationResponse(as, client, response);
   } catch (err) {
     if (signal?.aborted) throw signal.reason;
-    throw toAppError(err, 'device_authorization', net, config.scope, as.device_authorization_endpoint);
+    throw toAppError(err, {
+      endpoint: 'device_authorization',
+      client_id: net.client_id,
+      scope: config.scope,
+      url: as.device_authorization_endpoint,
+    });
   }
   checkUri('verification_uri', res.verification_uri);
   checkUri('verification_uri_complete', res.verification_uri_complete);
@@ -183,7 +189,7 @@ function pollOutcome(err: unknown, net: Net, url: string): PollOutcome {
       interval: typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : undefined,
     };
   }
-  const error = toAppError(err, 'token', net, undefined, url);
+  const error = toAppError(err, { endpoint: 'token', client_id: net.client_id, url });
   if (error.transient) return { kind: 'transient', error, retryAfterMs: error.retryAfterMs };
   throw error;
 }

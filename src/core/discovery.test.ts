@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discover } from './discovery';
+import { discover, discoveryUrls } from './discovery';
 import { AppError } from './errors';
 import { fakeIdp, json, networkDown, text } from '../testing/fake-idp';
 
@@ -21,6 +21,19 @@ async function failure(promise: Promise<unknown>): Promise<AppError> {
   expect(error).toBeInstanceOf(AppError);
   return error as AppError;
 }
+
+describe('discoveryUrls', () => {
+  it('names the OIDC and RFC 8414 locations, keeping an issuer path where each spec puts it', () => {
+    expect(discoveryUrls(new URL('https://idp.example'))).toEqual([
+      'https://idp.example/.well-known/openid-configuration',
+      'https://idp.example/.well-known/oauth-authorization-server',
+    ]);
+    expect(discoveryUrls(new URL('https://login.example/tenant/v2.0'))).toEqual([
+      'https://login.example/tenant/v2.0/.well-known/openid-configuration',
+      'https://login.example/.well-known/oauth-authorization-server/tenant/v2.0',
+    ]);
+  });
+});
 
 describe('discover', () => {
   it('uses the OpenID Connect discovery document when there is one', async () => {

@@ -2,15 +2,7 @@ import { decodeJwt } from 'jose';
 import { DPoP, generateKeyPair } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
 import { pollForTokens, requestDeviceCode, type FlowContext } from './device-flow';
-import {
-  discoveryUrls,
-  metadataFromConfig,
-  proxiedUrl,
-  resolveMetadata,
-  routedFetch,
-  routedNet,
-  routeFor,
-} from './endpoints';
+import { metadataFromConfig, proxiedUrl, resolveMetadata, routedFetch, routedNet, routeFor } from './endpoints';
 import { AppError } from './errors';
 import { APP_ORIGIN, client, fakeIdp, failure, json, run, tokens } from '../testing/fake-idp';
 
@@ -24,19 +16,6 @@ const metadata = (issuer = 'https://idp.example', extra: Record<string, unknown>
   revocation_endpoint: `${issuer}/revoke`,
   userinfo_endpoint: 'https://graph.example/oidc/userinfo',
   ...extra,
-});
-
-describe('discoveryUrls', () => {
-  it('names the OIDC and RFC 8414 locations, keeping an issuer path where each spec puts it', () => {
-    expect(discoveryUrls(new URL('https://idp.example'))).toEqual([
-      'https://idp.example/.well-known/openid-configuration',
-      'https://idp.example/.well-known/oauth-authorization-server',
-    ]);
-    expect(discoveryUrls(new URL('https://login.example/tenant/v2.0'))).toEqual([
-      'https://login.example/tenant/v2.0/.well-known/openid-configuration',
-      'https://login.example/.well-known/oauth-authorization-server/tenant/v2.0',
-    ]);
-  });
 });
 
 describe('proxiedUrl', () => {

@@ -18,8 +18,8 @@
  */
 import type { AuthorizationServer } from 'oauth4webapi';
 import type { Config } from './config';
-import { discover } from './discovery';
-import type { Net } from './http';
+import { discover, discoveryUrls } from './discovery';
+import type { Net } from './transport';
 
 /** The endpoints config may give directly; names as in RFC 8414 §2 / RFC 8628 §4. */
 export const ENDPOINT_KEYS = [
@@ -31,18 +31,6 @@ export const ENDPOINT_KEYS = [
 export type EndpointKey = (typeof ENDPOINT_KEYS)[number];
 
 type EndpointConfig = Pick<Config, 'issuer' | 'proxy'> & Partial<Record<EndpointKey, URL>>;
-
-/**
- * The two places oauth4webapi's `discoveryRequest` looks (OIDC Discovery §4: path + well-known;
- * RFC 8414 §3.1: well-known, then the issuer's path), as `origin + pathname`.
- */
-export function discoveryUrls(issuer: URL): string[] {
-  const path = issuer.pathname.replace(/\/$/, '');
-  return [
-    `${issuer.origin}${path}/.well-known/openid-configuration`,
-    `${issuer.origin}/.well-known/oauth-authorization-server${path}`,
-  ];
-}
 
 /** `{appOrigin}{proxy}{path}{query}`: the issuer's path is kept, the IdP's origin is replaced. */
 export function proxiedUrl(url: URL, proxy: string, appOrigin: string): string {

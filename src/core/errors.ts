@@ -53,6 +53,29 @@ export class AppError extends Error {
   }
 }
 
+/** The places a request goes; named in details lines and debug records. */
+export type Endpoint = 'discovery' | 'device_authorization' | 'token' | 'revocation' | 'userinfo' | 'api';
+
+const LABEL: Record<Endpoint, string> = {
+  discovery: 'discovery document',
+  device_authorization: 'device authorization endpoint',
+  token: 'token endpoint',
+  revocation: 'revocation endpoint',
+  userinfo: 'userinfo endpoint',
+  api: 'API',
+};
+
+/** "token endpoint https://idp.example/token": which endpoint of which server, for details lines (no query). */
+export function where(endpoint: Endpoint, url?: string): string {
+  if (url === undefined) return LABEL[endpoint];
+  try {
+    const u = new URL(url);
+    return `${LABEL[endpoint]} ${u.origin}${u.pathname}`;
+  } catch {
+    return `${LABEL[endpoint]} ${clip(url, 80)}`;
+  }
+}
+
 /** Text from a server, shown as text only and never longer than this. */
 export function clip(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, ' ').trim();

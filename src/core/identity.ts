@@ -1,6 +1,7 @@
 /** Who is signed in: from the validated ID token, else from the userinfo endpoint (OIDC Core §5.3). */
 import { processUserInfoResponse, skipSubjectCheck, userInfoRequest, type JsonValue } from 'oauth4webapi';
-import { requestOptions, toAppError } from './http';
+import { toAppError } from './oauth-errors';
+import { requestOptions } from './transport';
 import type { TokenContext, Tokens } from './tokens';
 
 type Claims = Record<string, JsonValue | undefined>;
@@ -35,6 +36,6 @@ export async function whoIsSignedIn(
     if (signal?.aborted) throw signal.reason;
     // The access token may be meant for another audience than userinfo; the ID token's sub still names someone.
     if (fromIdToken) return displayName(fromIdToken);
-    throw toAppError(err, 'userinfo', ctx.net);
+    throw toAppError(err, { endpoint: 'userinfo', client_id: ctx.net.client_id });
   }
 }

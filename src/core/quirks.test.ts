@@ -23,22 +23,23 @@ describe('normaliseDeviceAuthorization', () => {
     expect(out.verification_uri).toBe('https://rfc.example/d');
   });
 
-  it('turns numeric strings in expires_in and interval into numbers', () => {
-    const out = normaliseDeviceAuthorization({ expires_in: '1800', interval: ' 5 ' });
-    expect(out.expires_in).toBe(1800);
-    expect(out.interval).toBe(5);
+  it('turns a numeric-string interval into a number (oauth4webapi refuses a string interval)', () => {
+    expect(normaliseDeviceAuthorization({ interval: ' 5 ' }).interval).toBe(5);
+  });
+
+  it('leaves a string expires_in to oauth4webapi, which parses it itself', () => {
+    expect(normaliseDeviceAuthorization({ expires_in: '1800' }).expires_in).toBe('1800');
   });
 
   it('leaves non-numeric strings for the parser to refuse', () => {
-    const out = normaliseDeviceAuthorization({ expires_in: 'soon', interval: '' });
-    expect(out.expires_in).toBe('soon');
-    expect(out.interval).toBe('');
+    expect(normaliseDeviceAuthorization({ interval: '' }).interval).toBe('');
+    expect(normaliseDeviceAuthorization({ interval: 'soon' }).interval).toBe('soon');
   });
 
   it('does not change the object it was given', () => {
-    const input = { verification_url: 'https://a.example/d', expires_in: '600' };
+    const input = { verification_url: 'https://a.example/d', interval: '10' };
     normaliseDeviceAuthorization(input);
-    expect(input).toEqual({ verification_url: 'https://a.example/d', expires_in: '600' });
+    expect(input).toEqual({ verification_url: 'https://a.example/d', interval: '10' });
   });
 });
 
@@ -66,10 +67,6 @@ describe('normaliseTokenStatus', () => {
 });
 
 describe('normaliseToken', () => {
-  it('turns a numeric-string expires_in into a number', () => {
-    expect(normaliseToken({ access_token: 'x', expires_in: '3600' }).expires_in).toBe(3600);
-  });
-
   it('turns the numeric-string interval of a slow_down into a number (GitHub)', () => {
     expect(normaliseToken({ error: 'slow_down', interval: '10' }).interval).toBe(10);
   });

@@ -2,14 +2,21 @@
  * Provider quirks, normalised in one place before oauth4webapi parses a response, so the protocol
  * code only ever sees RFC-shaped JSON. Each rule names the providers that need it.
  */
+import type { Endpoint } from './errors';
+
 export type JsonObject = Record<string, unknown>;
 
 const POLLING_ERRORS = new Set(['authorization_pending', 'slow_down']);
 
-function toNumber(json: JsonObject, key: string): void {
-  const value = json[key];
-  // Some IdPs send numbers as strings ("1800").
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) json[key] = Number(value);
+/**
+ * Some IdPs send numbers as strings ("5"). oauth4webapi 3.x parses a string `expires_in` itself
+ * (parseFloat, in processDeviceAuthorizationResponse and every token response), but it refuses a
+ * string `interval` in the device authorization answer (assertNumber, no conversion) and hands an
+ * error body's `interval` (GitHub's slow_down) through untouched: those two are converted here.
+ */
+function intervalToNumber(json: JsonObject): void {
+  const value = json.interval;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) json.interval = Number(value);
 }
 
 export function normaliseDeviceAuthorization(json: JsonObject): JsonObject {
@@ -20,8 +27,7 @@ export function normaliseDeviceAuthorization(json: JsonObject): JsonObject {
   if (out.verification_uri_complete === undefined && out.verification_url_complete !== undefined) {
     out.verification_uri_complete = out.verification_url_complete;
   }
-  toNumber(out, 'expires_in');
-  toNumber(out, 'interval');
+  intervalToNumber(out);
   return out;
 }
 
@@ -38,8 +44,18 @@ export function normaliseTokenStatus(status: number, json: JsonObject): number {
 
 export function normaliseToken(json: JsonObject): JsonObject {
   const out = { ...json };
-  toNumber(out, 'expires_in');
   // GitHub sends the new polling interval with slow_down.
-  toNumber(out, 'interval');
+  intervalToNumber(out);
   return out;
+}
+
+/** An answer from `endpoint` as oauth4webapi should see it. */
+export function normaliseAnswer(
+  endpoint: Endpoint,
+  status: number,
+  body: JsonObject,
+): { status: number; body: JsonObject } {
+  if (endpoint === 'device_authorization') return { status, body: normaliseDeviceAuthorization(body) };
+  if (endpoint === 'token') return { status: normaliseTokenStatus(status, body), body: normaliseToken(body) };
+  return { status, body };
 }

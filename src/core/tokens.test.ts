@@ -114,6 +114,13 @@ describe('Tokens.accessToken', () => {
     expect(held.expiresAt).toBe(idp.clock.now() + 600_000);
   });
 
+  it('reads a string expires_in of a refreshed token (oauth4webapi parses it; no quirk needed)', async () => {
+    const { idp, held } = setup();
+    idp.queue(TOKEN, tokens({ access_token: 'AT-2', expires_in: '600' }));
+    await held.refresh();
+    expect(held.expiresAt).toBe(idp.clock.now() + 600_000);
+  });
+
   it('sends one refresh for 50 concurrent callers at expiry, and gives them all the new token', async () => {
     const { idp, held } = setup();
     idp.latencyMs = 1_000;

@@ -18,7 +18,8 @@ import {
 } from 'oauth4webapi';
 import { AppError } from './errors';
 import { withDPoPNonceRetry } from './dpop';
-import { requestOptions, toAppError, type Net } from './http';
+import { toAppError } from './oauth-errors';
+import { requestOptions, type Net } from './transport';
 
 export interface TokenContext {
   net: Net;
@@ -151,7 +152,7 @@ export class Tokens {
         refreshTokenGrantRequest(as, client, None(), refreshToken, { ...requestOptions(net, 'token'), DPoP: dpop });
       response = await withDPoPNonceRetry(dpop, send, (res) => processRefreshTokenResponse(as, client, res));
     } catch (err) {
-      const error = toAppError(err, 'token', net);
+      const error = toAppError(err, { endpoint: 'token', client_id: net.client_id });
       if (error.transient) {
         this.#failures++;
         this.#lastError = error;

@@ -10,7 +10,7 @@ import { createDPoP } from '../core/dpop';
 import { pollForTokens, requestDeviceCode, BACKOFF_CAP_MS } from '../core/device-flow';
 import { AppError } from '../core/errors';
 import { emptyDebugLog, withMetadata, withRequest, type DebugLog } from '../core/debug-log';
-import type { Net } from '../core/http';
+import type { Net } from '../core/transport';
 import { callApi } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
 import { Tokens, type TokenContext } from '../core/tokens';

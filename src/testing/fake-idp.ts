@@ -3,10 +3,10 @@
  * records every request with the test clock's time and its form body, and answers from queues of
  * `Response` fixtures. Nothing here opens a socket or waits on real time.
  */
-import type { AuthorizationServer, Client } from 'oauth4webapi';
+import { customFetch, type AuthorizationServer, type Client } from 'oauth4webapi';
 import { expect } from 'vitest';
-import { AppError } from '../core/errors';
-import type { Net } from '../core/http';
+import { AppError, type Endpoint } from '../core/errors';
+import { requestOptions, type Net } from '../core/transport';
 import { testClock, type TestClock } from './test-clock';
 
 export const ISSUER = 'https://idp.example';
@@ -32,7 +32,7 @@ export interface RecordedRequest {
   headers: Headers;
   /** The form-encoded body, when there is one. */
   form?: URLSearchParams;
-  /** A `mode: 'no-cors'` reachability probe (http.ts sends one after a bare TypeError). */
+  /** A `mode: 'no-cors'` reachability probe (diagnosis.ts sends one after a bare TypeError). */
   probe: boolean;
 }
 
@@ -197,4 +197,14 @@ export async function rejection(promise: Promise<unknown>): Promise<AppError> {
   );
   expect(error).toBeInstanceOf(AppError);
   return error as AppError;
+}
+
+/** Sends one POST through the app's network door (transport.ts), as oauth4webapi would. */
+export function sendThroughDoor(idp: FakeIdp, url: string, endpoint: Endpoint = 'token'): Promise<Response> {
+  return requestOptions(idp.net, endpoint)[customFetch](url, {
+    method: 'POST',
+    headers: {},
+    body: new URLSearchParams({ a: '1' }),
+    redirect: 'manual',
+  });
 }

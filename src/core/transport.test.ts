@@ -1,41 +1,23 @@
-import { customFetch, processRefreshTokenResponse, refreshTokenGrantRequest, None } from 'oauth4webapi';
+import { customFetch, refreshTokenGrantRequest, None } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
 import { AppError } from './errors';
 import {
   as,
   client,
-  corsBlocked,
   fakeIdp,
   hang,
   json,
-  networkDown,
   rejection as appError,
+  sendThroughDoor,
   settle,
   text,
   watch,
 } from '../testing/fake-idp';
-import {
-  DEFAULT_TIMEOUT_MS,
-  MAX_RETRY_AFTER_MS,
-  requestOptions,
-  isPrivateHost,
-  retryAfterMs,
-  toAppError,
-  type Endpoint,
-  type RequestRecord,
-} from './http';
+import { DEFAULT_TIMEOUT_MS, requestOptions, type RequestRecord } from './transport';
 
 const TOKEN = 'https://idp.example/token';
 
-/** Sends one request through the app's custom fetch, as oauth4webapi would. */
-function send(idp: ReturnType<typeof fakeIdp>, url = TOKEN, endpoint: Endpoint = 'token') {
-  return requestOptions(idp.net, endpoint)[customFetch](url, {
-    method: 'POST',
-    headers: {},
-    body: new URLSearchParams({ a: '1' }),
-    redirect: 'manual',
-  });
-}
+const send = (idp: ReturnType<typeof fakeIdp>, url = TOKEN) => sendThroughDoor(idp, url);
 
 describe('requestOptions: the one door to the network', () => {
   it('times out after timeoutMs on the clock when the server never answers', async () => {
@@ -73,44 +55,6 @@ describe('requestOptions: the one door to the network', () => {
     const res = await send(idp);
     expect(res.status).toBe(200);
     expect(idp.clock.pending()).toBe(0);
-  });
-
-  it('reports CORS, naming the app origin and client id, when a no-cors probe gets through', async () => {
-    const idp = fakeIdp();
-    idp.queue(TOKEN, corsBlocked);
-    const error = await appError(send(idp));
-    expect(error.code).toBe('cors');
-    expect(error.message).toContain('http://127.0.0.1:4000');
-    expect(error.message).toContain('"screen-signin"');
-    expect(error.details).toContain('token endpoint https://idp.example/token');
-    const probe = idp.requests[1]!;
-    expect(probe.probe).toBe(true);
-    expect(probe.url).toBe(TOKEN);
-  });
-
-  it('reports a network problem when the no-cors probe fails too', async () => {
-    const idp = fakeIdp();
-    idp.queue(TOKEN, networkDown);
-    const error = await appError(send(idp));
-    expect(error.code).toBe('network');
-    expect(error.transient).toBe(true);
-    expect(error.message).toContain('https://idp.example');
-    expect(idp.requests.map((r) => r.probe)).toEqual([false, true]);
-  });
-
-  it('names Local Network Access when a screen served from a public address cannot reach a private IdP', async () => {
-    const idp = fakeIdp();
-    idp.net = { ...idp.net, appOrigin: 'https://screens.example.com' };
-    const local = 'https://192.168.1.20/token';
-    idp.queue(local, networkDown);
-    const error = await appError(send(idp, local));
-    expect(error.code).toBe('network');
-    expect(error.message).toContain('local network');
-    expect(error.message).toContain('https://screens.example.com');
-    // The same failure from a screen on the local network is a plain network problem.
-    const lan = fakeIdp();
-    lan.queue(local, networkDown);
-    expect((await appError(send(lan, local))).message).not.toContain('local network');
   });
 
   it('turns a 503 with Retry-After: 7 into a transient http error with retryAfterMs 7000', async () => {
@@ -194,14 +138,6 @@ describe('requestOptions: the one door to the network', () => {
     );
     expect(error).toBeInstanceOf(AppError);
     expect(idp.to(TOKEN)[0]!.form?.get('refresh_token')).toBe('RT');
-  });
-
-  it('retries a CORS diagnosis by itself: a dropped connection to a reachable server looks the same', async () => {
-    const idp = fakeIdp();
-    idp.queue(TOKEN, corsBlocked);
-    const error = await appError(send(idp));
-    expect(error.code).toBe('cors');
-    expect(error.transient).toBe(true);
   });
 
   it('turns an answer cut off in the middle of its body into a transient network error', async () => {
@@ -289,159 +225,5 @@ describe('requestOptions: the one door to the network', () => {
     await idp.clock.advance(0);
     expect(box.outcome).toEqual({ ok: false, error: new Error('stopped') });
     expect(idp.requests.filter((r) => r.probe)).toHaveLength(0);
-  });
-});
-
-describe('retryAfterMs', () => {
-  it('reads seconds and HTTP dates', () => {
-    const now = Date.parse('2025-01-01T00:00:00Z');
-    expect(retryAfterMs('7', now)).toBe(7_000);
-    expect(retryAfterMs('Wed, 01 Jan 2025 00:00:30 GMT', now)).toBe(30_000);
-    expect(retryAfterMs(null, now)).toBeUndefined();
-    expect(retryAfterMs('soon', now)).toBeUndefined();
-  });
-
-  it('caps a Retry-After of an hour, a year or 10^11 s at 10 minutes (setTimeout would fire at once beyond 24.8 days)', () => {
-    const now = Date.parse('2025-01-01T00:00:00Z');
-    for (const value of ['3600', '31536000', '99999999999', 'Fri, 01 Jan 2100 00:00:00 GMT']) {
-      expect(retryAfterMs(value, now)).toBe(MAX_RETRY_AFTER_MS);
-    }
-    expect(MAX_RETRY_AFTER_MS).toBe(600_000);
-  });
-
-  it('reads a negative or past Retry-After as "now", and a blank one as absent', () => {
-    const now = Date.parse('2025-01-01T00:00:00Z');
-    expect(retryAfterMs('-5', now)).toBe(0);
-    expect(retryAfterMs('Tue, 31 Dec 2024 00:00:00 GMT', now)).toBe(0);
-    expect(retryAfterMs('  ', now)).toBeUndefined();
-  });
-});
-
-describe('toAppError', () => {
-  const net = { client_id: 'screen-signin' };
-
-  /** The error oauth4webapi throws for an OAuth error answer from the token endpoint. */
-  async function oauthFailure(body: Record<string, unknown>, status = 400): Promise<unknown> {
-    const res = new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-    return processRefreshTokenResponse(as, client, res).then(
-      () => {
-        throw new Error('expected oauth4webapi to throw');
-      },
-      (e: unknown) => e,
-    );
-  }
-
-  it('says to register a public client with the device grant for invalid_client', async () => {
-    const e = toAppError(await oauthFailure({ error: 'invalid_client' }, 401), 'token', net);
-    expect(e.code).toBe('invalid_client');
-    expect(e.message).toContain('"screen-signin"');
-    expect(e.message).toMatch(/public client/);
-    expect(e.message).toMatch(/device authorization grant/);
-  });
-
-  it('says to enable the device grant for unauthorized_client', async () => {
-    const e = toAppError(await oauthFailure({ error: 'unauthorized_client' }), 'device_authorization', net);
-    expect(e.code).toBe('unauthorized_client');
-    expect(e.message).toMatch(/Enable the device code grant/);
-    expect(e.details).toBe('device authorization endpoint answered unauthorized_client');
-  });
-
-  it('names the refused scopes for invalid_scope', async () => {
-    const e = toAppError(
-      await oauthFailure({ error: 'invalid_scope' }),
-      'device_authorization',
-      net,
-      'openid tv:watch',
-    );
-    expect(e.code).toBe('invalid_scope');
-    expect(e.message).toContain('"openid tv:watch"');
-    expect(e.message).toMatch(/scope setting/);
-  });
-
-  it('says the phone declined for access_denied', async () => {
-    const e = toAppError(await oauthFailure({ error: 'access_denied' }), 'token', net);
-    expect(e.code).toBe('access_denied');
-    expect(e.message).toMatch(/declined/);
-    expect(e.transient).toBe(false);
-  });
-
-  it('says the sign-in is no longer valid for invalid_grant', async () => {
-    const e = toAppError(await oauthFailure({ error: 'invalid_grant' }), 'token', net);
-    expect(e.code).toBe('invalid_grant');
-    expect(e.message).toMatch(/revoked or has expired/);
-  });
-
-  it('maps an unknown OAuth error to oauth, keeping its name in the details', async () => {
-    const e = toAppError(await oauthFailure({ error: 'temporarily_unavailable' }), 'token', net);
-    expect(e.code).toBe('oauth');
-    expect(e.details).toContain('temporarily_unavailable');
-  });
-
-  it('clips a 10 000-character error_description', async () => {
-    const e = toAppError(
-      await oauthFailure({ error: 'invalid_grant', error_description: 'x'.repeat(10_000) }),
-      'token',
-      net,
-    );
-    expect(e.details!.length).toBeLessThan(300);
-    expect(e.details).toMatch(/x…$/);
-    expect(e.message.length).toBeLessThan(300);
-  });
-
-  it('names the IdP and the endpoint in the details when given the address', async () => {
-    const e = toAppError(
-      await oauthFailure({ error: 'invalid_scope' }),
-      'device_authorization',
-      net,
-      'openid',
-      'https://idp.example/device?x=1',
-    );
-    expect(e.details).toBe('device authorization endpoint https://idp.example/device answered invalid_scope');
-  });
-
-  it('shows a hostile error and error_description as clipped text in the details, never more', async () => {
-    const e = toAppError(
-      await oauthFailure({
-        error: '<img src=x onerror=alert(1)>'.repeat(5),
-        error_description: '<script>alert(1)</script>'.repeat(400),
-      }),
-      'token',
-      net,
-    );
-    expect(e.code).toBe('oauth');
-    expect(e.message).toBe('The identity provider refused the request.');
-    expect(e.details!.length).toBeLessThanOrEqual(300);
-  });
-
-  it('returns an AppError unchanged', () => {
-    const original = new AppError('cors', 'blocked');
-    expect(toAppError(original, 'token', net)).toBe(original);
-  });
-
-  it('keeps the original error as the cause', async () => {
-    const raw = await oauthFailure({ error: 'access_denied' });
-    expect(toAppError(raw, 'token', net).cause).toBe(raw);
-  });
-});
-
-describe('isPrivateHost', () => {
-  it('knows loopback, RFC 1918, link-local, unique-local and .local names', () => {
-    for (const host of [
-      'localhost',
-      '127.0.0.1',
-      '10.1.2.3',
-      '172.16.0.1',
-      '172.31.9.9',
-      '192.168.0.10',
-      '169.254.1.1',
-      '[::1]',
-      '[fd12::1]',
-      'tv.local',
-    ]) {
-      expect(isPrivateHost(host), host).toBe(true);
-    }
-    for (const host of ['idp.example.com', '8.8.8.8', '172.32.0.1', '[2001:db8::1]', '11.0.0.1']) {
-      expect(isPrivateHost(host), host).toBe(false);
-    }
   });
 });

@@ -1,0 +1,188 @@
+/**
+ * The one door to the network. Every request gets an https check, a timeout covering the whole
+ * answer, a size cap on the body, a diagnosis when the browser hides the cause (diagnosis.ts), and
+ * provider quirks normalised before oauth4webapi sees the body (quirks.ts). Protocol code passes
+ * `requestOptions(...)` to oauth4webapi's request functions and `toAppError` (oauth-errors.ts)
+ * turns whatever they throw into an AppError.
+ */
+import { allowInsecureRequests, customFetch } from 'oauth4webapi';
+import { deadline, type Clock } from './clock';
+import { isAllowedUrl } from './config';
+import { diagnose } from './diagnosis';
+import { AppError, clip, where, type Endpoint, type ErrorCode } from './errors';
+import { normaliseAnswer, type JsonObject } from './quirks';
+import { retryAfterMs } from './retry-after';
+
+export interface Net {
+  fetch: typeof fetch;
+  clock: Clock;
+  /** This app's origin, named in CORS diagnoses. */
+  appOrigin: string;
+  client_id: string;
+  timeoutMs?: number;
+  maxBytes?: number;
+  /** Told of every finished request (config `debug`): what and how long, never a body or a query. */
+  onRequest?(record: RequestRecord): void;
+}
+
+/** One request as the operator's debug overlay shows it. No body, no query, no header: no token or code. */
+export interface RequestRecord {
+  /** clock.now() when it was sent. */
+  at: number;
+  method: string;
+  endpoint: Endpoint;
+  /** origin + path only. */
+  url: string;
+  /** The HTTP status the server sent, when it answered. */
+  status?: number;
+  ms: number;
+  /** The OAuth `error` member of the answer (RFC 6749 §5.2), e.g. authorization_pending. */
+  oauth_error?: string;
+  /** Why it failed, for failures the app saw at this level (timeout, CORS, 5xx, not JSON, …). */
+  error?: { code: ErrorCode; details?: string };
+}
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_BYTES = 64 * 1024;
+
+/** The body as text, refused once it passes `max` bytes (by Content-Length or while streaming). */
+export async function readCapped(res: Response, max: number, what: string): Promise<string> {
+  const tooLarge = () =>
+    new AppError('bad_response', 'The sign-in server sent an answer that is far too large.', {
+      details: `${what}: body larger than ${max} bytes`,
+    });
+  if (Number(res.headers.get('content-length')) > max) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return res.text();
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let total = 0;
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (cause) {
+      // The connection dropped in the middle of the answer: a network failure, worth another try.
+      throw new AppError('network', 'The connection to the sign-in server broke off. Trying again.', {
+        cause,
+        details: `${what}: the answer was cut off`,
+      });
+    }
+    const { done, value } = chunk;
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+/**
+ * The answer as oauth4webapi should see it: a busy server (5xx, 429) is an error here, with its
+ * Retry-After; an IdP's body must be a JSON object, and is handed on with provider quirks normalised.
+ */
+async function readAnswer(
+  net: Net,
+  endpoint: Endpoint,
+  url: string,
+  res: Response,
+  seen: { error?: string },
+): Promise<Response> {
+  const what = where(endpoint, url);
+  if (res.status >= 500 || res.status === 429) {
+    await res.body?.cancel();
+    throw new AppError('http', `The server at ${new URL(url).origin} is busy or failing (HTTP ${res.status}).`, {
+      details: `${what}: HTTP ${res.status}`,
+      retryAfterMs: retryAfterMs(res.headers.get('retry-after'), net.clock.now()),
+    });
+  }
+  // Revocation answers may be empty; the API's body is read by api.ts.
+  if (endpoint === 'revocation' || endpoint === 'api') return res;
+
+  const text = await readCapped(res, net.maxBytes ?? DEFAULT_MAX_BYTES, what);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    const type = res.headers.get('content-type') ?? 'no content type';
+    throw new AppError('bad_response', 'The sign-in server sent an answer this screen cannot read.', {
+      details: `${what}: HTTP ${res.status}, ${clip(type, 60)}, not JSON`,
+    });
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) {
+    throw new AppError('bad_response', 'The sign-in server sent an answer this screen cannot read.', {
+      details: `${what}: the body is not a JSON object`,
+    });
+  }
+  const answer = normaliseAnswer(endpoint, res.status, json as JsonObject);
+  // The OAuth error code (never a token) for the debug overlay: "authorization_pending", "slow_down", …
+  if (typeof answer.body.error === 'string') seen.error = clip(answer.body.error, 40);
+  const headers = new Headers(res.headers);
+  headers.set('content-type', 'application/json');
+  headers.delete('content-length');
+  return new Response(JSON.stringify(answer.body), { status: answer.status, headers });
+}
+
+/** Options for any oauth4webapi request function; `signal` cancels the request from outside. */
+export function requestOptions(net: Net, endpoint: Endpoint, signal?: AbortSignal) {
+  const timeoutMs = net.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const send = async (url: string, init: object): Promise<Response> => {
+    if (!isAllowedUrl(new URL(url))) {
+      throw new AppError('insecure_uri', 'The sign-in server gave an address that is not secure (https).', {
+        details: `${where(endpoint, url)} is not https`,
+      });
+    }
+    const started = net.clock.now();
+    let status: number | undefined;
+    let failure: unknown;
+    const seen: { error?: string } = {};
+    const timer = deadline(net.clock, timeoutMs, signal);
+    const timeout = (cause: unknown) =>
+      new AppError('timeout', `The server at ${new URL(url).origin} did not answer in time.`, {
+        cause,
+        details: `${where(endpoint, url)}: no answer within ${timeoutMs / 1000} s`,
+      });
+    try {
+      let res: Response;
+      try {
+        res = await net.fetch(url, { ...(init as RequestInit), signal: timer.signal });
+      } catch (cause) {
+        if (timer.timedOut()) throw (failure = timeout(cause));
+        if (signal?.aborted) throw signal.reason;
+        throw (failure = await diagnose(net, endpoint, url, cause));
+      }
+      status = res.status;
+      try {
+        return await readAnswer(net, endpoint, url, res, seen);
+      } catch (err) {
+        // The deadline covers the whole answer: a body that trickles in forever times out too.
+        if (timer.timedOut()) throw (failure = timeout(err));
+        if (signal?.aborted) throw signal.reason;
+        throw (failure = err);
+      }
+    } finally {
+      timer.done();
+      if (net.onRequest && !signal?.aborted) {
+        const u = new URL(url);
+        net.onRequest({
+          at: started,
+          method: (init as RequestInit).method ?? 'GET',
+          endpoint,
+          url: `${u.origin}${u.pathname}`,
+          status,
+          ms: net.clock.now() - started,
+          oauth_error: seen.error,
+          error: failure instanceof AppError ? { code: failure.code, details: failure.details } : undefined,
+        });
+      }
+    }
+  };
+  // http: is allowed by oauth4webapi here and policed by isAllowedUrl above (loopback only).
+  return { [customFetch]: send, [allowInsecureRequests]: true } as const;
+}
