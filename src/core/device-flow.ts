@@ -15,6 +15,7 @@ import {
   type DPoPHandle,
   type TokenEndpointResponse,
 } from 'oauth4webapi';
+import { backoff, BACKOFF_CAP_MS } from './backoff';
 import { isAllowedUrl, type Config } from './config';
 import { AppError, clip } from './errors';
 import { toAppError } from './oauth-errors';
@@ -44,7 +45,7 @@ export interface FlowContext {
 
 export const DEFAULT_INTERVAL_MS = 5_000; // RFC 8628 §3.2
 export const SLOW_DOWN_MS = 5_000; // RFC 8628 §3.5
-export const BACKOFF_CAP_MS = 60_000;
+export { BACKOFF_CAP_MS };
 /** RFC 8628 §3.2 counts the interval in seconds: a sub-second one is a bug (or hostile) and would flood the IdP. */
 export const MIN_INTERVAL_MS = 1_000;
 /** RFC 8628 §6.1 expects short codes; anything longer than this is not meant for a person. */
@@ -164,10 +165,9 @@ export function afterPoll(
     }
     case 'transient': {
       const failures = state.failures + 1;
-      // Jitter spreads screens that lost the network together; the cap bounds the jittered wait.
-      const backoff = Math.min(BACKOFF_CAP_MS, Math.round(state.interval * 2 ** failures * (1 + 0.2 * random())));
-      const wait = Math.max(state.interval, outcome.retryAfterMs ?? 0, backoff);
-      return { interval: state.interval, failures, wait };
+      // The first retry already waits two intervals: a failed poll is no reason to come back sooner.
+      const policy = { base: 2 * state.interval, floor: state.interval };
+      return { interval: state.interval, failures, wait: backoff(failures, policy, random, outcome.retryAfterMs) };
     }
   }
 }

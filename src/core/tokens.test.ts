@@ -17,9 +17,9 @@ import { refreshMargin, Tokens, type TokenContext } from './tokens';
 const TOKEN = 'https://idp.example/token';
 const REVOKE = 'https://idp.example/revoke';
 
-function setup(response: Partial<TokenEndpointResponse> = {}, asOverride = as) {
+function setup(response: Partial<TokenEndpointResponse> = {}, asOverride = as, random = () => 0) {
   const idp = fakeIdp();
-  const ctx: TokenContext = { net: idp.net, as: asOverride, client };
+  const ctx: TokenContext = { net: idp.net, as: asOverride, client, random };
   const held = new Tokens(ctx, {
     access_token: 'AT-1',
     token_type: 'bearer',
@@ -171,6 +171,18 @@ describe('Tokens.accessToken', () => {
     }
     expect(refreshes(idp).map((r) => r.at - t0)).toEqual([3_540_000, 3_542_000, 3_546_000, 3_554_000]);
     expect(await held.accessToken()).toBe('AT-2');
+  });
+
+  it('spreads refresh retries with up to 20 % jitter from the injected random source', async () => {
+    const { idp, held, t0 } = setup({}, as, () => 0.5);
+    idp.queue(TOKEN, text('down', 503), tokens({ access_token: 'AT-2' }));
+    await idp.clock.advance(3_540_000);
+    expect(await held.accessToken()).toBe('AT-1');
+    await idp.clock.advance(2_199);
+    expect(await held.accessToken()).toBe('AT-1');
+    await idp.clock.advance(1);
+    expect(await held.accessToken()).toBe('AT-2');
+    expect(refreshes(idp).map((r) => r.at - t0)).toEqual([3_540_000, 3_542_200]);
   });
 
   it("waits for the token endpoint's Retry-After before refreshing again", async () => {

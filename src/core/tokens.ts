@@ -16,6 +16,7 @@ import {
   type IDToken,
   type TokenEndpointResponse,
 } from 'oauth4webapi';
+import { backoff } from './backoff';
 import { AppError } from './errors';
 import { withDPoPNonceRetry } from './dpop';
 import { toAppError } from './oauth-errors';
@@ -26,6 +27,8 @@ export interface TokenContext {
   as: AuthorizationServer;
   client: Client;
   dpop?: DPoPHandle;
+  /** [0, 1) for the retry jitter; injected so tests are exact. */
+  random?: () => number;
 }
 
 /**
@@ -37,8 +40,8 @@ export function refreshMargin(lifetimeMs: number): number {
   return Math.min(lifetimeMs / 2, Math.max(2_000, Math.min(60_000, lifetimeMs / 10)));
 }
 
-const REFRESH_RETRY_MIN_MS = 2_000;
-const REFRESH_RETRY_MAX_MS = 60_000;
+/** Refresh retries after a passing failure: 2 s, doubling, at most 60 s. */
+const REFRESH_BACKOFF = { base: 2_000, cap: 60_000 };
 
 interface Held {
   access_token: string;
@@ -156,12 +159,8 @@ export class Tokens {
       if (error.transient) {
         this.#failures++;
         this.#lastError = error;
-        this.#retryAt =
-          net.clock.now() +
-          Math.max(
-            error.retryAfterMs ?? 0,
-            Math.min(REFRESH_RETRY_MAX_MS, REFRESH_RETRY_MIN_MS * 2 ** (this.#failures - 1)),
-          );
+        const random = this.#ctx.random ?? Math.random;
+        this.#retryAt = net.clock.now() + backoff(this.#failures, REFRESH_BACKOFF, random, error.retryAfterMs);
       } else {
         // invalid_grant and the like: this sign-in is over.
         this.wipe();

@@ -7,7 +7,8 @@ import { systemClock, type Clock } from '../core/clock';
 import { loadConfigFile, parseConfig, type Config } from '../core/config';
 import { resolveMetadata, routedNet } from '../core/endpoints';
 import { createDPoP } from '../core/dpop';
-import { pollForTokens, requestDeviceCode, BACKOFF_CAP_MS } from '../core/device-flow';
+import { backoff } from '../core/backoff';
+import { pollForTokens, requestDeviceCode } from '../core/device-flow';
 import { AppError } from '../core/errors';
 import { emptyDebugLog, withMetadata, withRequest, type DebugLog } from '../core/debug-log';
 import type { Net } from '../core/transport';
@@ -64,7 +65,8 @@ interface Ready {
   client: Client;
 }
 
-const RETRY_MIN_MS = 2_000;
+/** Start-up retries (discovery, asking for a code): 2 s, doubling, at most 60 s. */
+const START_BACKOFF = { base: 2_000 };
 /** How long the "signing out in N s" warning shows before an idle sign-out. */
 export const IDLE_WARNING_MS = 30_000;
 /** The signed-in loop's tick: countdowns, idle and session caps are checked this often. */
@@ -245,7 +247,7 @@ export class Session {
           },
         });
         this.#idleCodes = 0;
-        return new Tokens({ net, as, client, dpop }, response);
+        return new Tokens({ net, as, client, dpop, random: this.#deps.random }, response);
       } catch (err) {
         if (err instanceof AppError && err.code === 'expired_token') {
           if (config.max_idle_codes && ++this.#idleCodes >= config.max_idle_codes) throw new IdlePause();
@@ -312,16 +314,14 @@ export class Session {
   /** Passing failures (network, timeout, 5xx) retry by themselves, with a countdown on screen. */
   async #withRetry<T>(signal: AbortSignal, attempt: () => Promise<T>): Promise<T> {
     const { clock } = this.#deps;
-    for (let failures = 0; ; failures++) {
+    for (let failures = 1; ; failures++) {
       try {
         return await attempt();
       } catch (err) {
         if (signal.aborted) throw err;
         const error = asAppError(err);
         if (!error.transient) throw error;
-        const backoff =
-          Math.min(BACKOFF_CAP_MS, RETRY_MIN_MS * 2 ** failures) * (1 + 0.2 * (this.#deps.random ?? Math.random)());
-        const wait = Math.max(error.retryAfterMs ?? 0, Math.round(backoff));
+        const wait = backoff(failures, START_BACKOFF, this.#deps.random ?? Math.random, error.retryAfterMs);
         this.phase = { status: 'error', error, retry_at: clock.now() + wait };
         await clock.sleep(wait, signal);
       }
