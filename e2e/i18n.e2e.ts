@@ -1,6 +1,8 @@
 /**
  * The viewer's language: config `lang`, else the browser's; English where nothing matches. Arabic
- * lays the screen out right to left. The core's English sentence stays under a translated headline.
+ * lays the screen out right to left. Errors are explained in the screen's language too: the core
+ * hands over codes and facts (origins, client_id), the catalogue words them; only the details line
+ * stays as the core wrote it.
  */
 import type { Browser, Page } from '@playwright/test';
 import ar from '../src/i18n/ar.ts';
@@ -9,6 +11,7 @@ import en from '../src/i18n/en.ts';
 import es from '../src/i18n/es.ts';
 import fr from '../src/i18n/fr.ts';
 import ja from '../src/i18n/ja.ts';
+import { CORS_CONSOLE, fault, ROUTES, test as faultTest } from './fixtures/faults.ts';
 import { codeOnScreen, expect, test } from './fixtures/stack.ts';
 
 const CATALOGUES = { en, de, fr, es, ja, ar };
@@ -47,12 +50,42 @@ test('Arabic lays the screen out right to left: the QR on the left, the text on 
   expect(codeLtr.x + codeLtr.width).toBeLessThan(qrLtr.x);
 });
 
-test('an error gets a translated headline above the core’s own sentence', async ({ openTv }) => {
+test('a config error is headlined and explained in the screen’s language, naming the key', async ({ openTv }) => {
   const tv = await openTv({ query: { lang: 'de', issuer: '' } });
   await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'error');
   await expect(tv.getByTestId('error-headline')).toHaveText(de.error_config);
-  await expect(tv.getByTestId('error')).toContainText('"issuer" is missing');
+  await expect(tv.getByTestId('error')).toHaveText(de.config_missing.replace('{key}', 'issuer'));
   await expect(tv.getByTestId('retry')).toHaveText(de.retry);
+});
+
+faultTest.describe('an IdP whose CORS refuses the app origin', () => {
+  // Chromium logs each refused response itself; exactly that line is expected here.
+  faultTest.use({ allowedConsoleErrors: [CORS_CONSOLE] });
+
+  faultTest(
+    'lang=ja explains the CORS refusal in Japanese, naming both origins and the client_id',
+    async ({ openTv, idpProxy, app }) => {
+      idpProxy.add({ path: ROUTES.discovery, method: 'GET', fault: fault.stripCors });
+      const tv = await openTv({ query: { lang: 'ja' } });
+      const appOrigin = new URL(app.url).origin;
+      await expect(tv.locator('html')).toHaveAttribute('lang', 'ja');
+      await expect(tv.getByTestId('error-headline')).toHaveAttribute('data-code', 'cors');
+      await expect(tv.getByTestId('error-headline')).toHaveText(ja.error_cors);
+      const expected = ja.explain_cors
+        .replaceAll('{origin}', idpProxy.url)
+        .replaceAll('{app_origin}', appOrigin)
+        .replaceAll('{client_id}', 'screen-signin');
+      await expect(tv.getByTestId('error')).toHaveText(expected);
+      const explanation = (await tv.getByTestId('error').textContent()) ?? '';
+      for (const fact of [idpProxy.url, appOrigin, 'screen-signin']) expect(explanation).toContain(fact);
+      expect(explanation).toMatch(/[\u3040-\u30ff]/); // kana: Japanese, not English
+      expect(explanation).not.toContain('did not allow');
+      // The details line is technical data and stays as the core wrote it.
+      await expect(tv.getByTestId('error-details')).toHaveText(
+        `discovery document ${idpProxy.url}/.well-known/openid-configuration: request blocked by CORS`,
+      );
+    },
+  );
 });
 
 /** A TV whose browser prefers `locale` (navigator.languages), with no `lang` configured. */

@@ -55,7 +55,7 @@ describe('callApi', () => {
     idp.always(TOKEN, tokens({ access_token: 'AT-2' }));
     const error = await rejection(callApi(idp.net, held, new URL(API)));
     expect(error.code).toBe('http');
-    expect(error.message).toContain('401');
+    expect(error).toMatchObject({ reason: 'api_challenge', facts: { status: 401, oauth_error: 'invalid_token' } });
     expect(idp.to(API)).toHaveLength(2);
     expect(idp.to(TOKEN)).toHaveLength(1);
   });
@@ -83,7 +83,7 @@ describe('callApi', () => {
     idp.queue(API, text('forbidden', 403));
     const error = await rejection(callApi(idp.net, held, new URL(API)));
     expect(error.code).toBe('http');
-    expect(error.message).toContain('403');
+    expect(error).toMatchObject({ reason: 'api_status', facts: { endpoint: 'api', status: 403 } });
     expect(idp.to(TOKEN)).toHaveLength(0);
     expect(idp.to(API)).toHaveLength(1);
   });
@@ -92,7 +92,11 @@ describe('callApi', () => {
     const { idp, held } = setup();
     idp.queue(API, text('', 403, { 'www-authenticate': 'Bearer error="insufficient_scope", scope="tv:watch"' }));
     const error = await rejection(callApi(idp.net, held, new URL(API)));
-    expect(error.message).toContain('insufficient_scope');
+    expect(error).toMatchObject({
+      code: 'http',
+      reason: 'api_challenge',
+      facts: { status: 403, oauth_error: 'insufficient_scope' },
+    });
     expect(idp.to(TOKEN)).toHaveLength(0);
   });
 

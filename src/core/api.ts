@@ -44,11 +44,13 @@ export async function callApi(net: Net, tokens: Tokens, url: URL, signal?: Abort
     }
   }
   if (!res.ok) {
-    throw new AppError('http', `The API answered with an error (HTTP ${res.status}).`, {
+    throw new AppError('http', {
+      reason: 'api_status',
+      facts: { endpoint: 'api', origin: url.origin, status: res.status },
       details: `${where('api', url.href)}: HTTP ${res.status}`,
     });
   }
-  const text = await readCapped(res, net.maxBytes ?? DEFAULT_MAX_BYTES, where('api', url.href));
+  const text = await readCapped(res, net.maxBytes ?? DEFAULT_MAX_BYTES, 'api', url.href);
   try {
     return JSON.parse(text);
   } catch {
@@ -60,16 +62,21 @@ function wrap(err: unknown, url: URL): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof WWWAuthenticateChallengeError) {
     const error = err.cause[0]?.parameters.error;
-    return new AppError(
-      'http',
-      `The API refused the request (HTTP ${err.status}${error ? `, ${clip(error, 40)}` : ''}).`,
-      {
-        cause: err,
-        details: `${where('api', url.href)}: HTTP ${err.status}`,
+    return new AppError('http', {
+      reason: error ? 'api_challenge' : 'api_refused',
+      facts: {
+        endpoint: 'api',
+        origin: url.origin,
+        status: err.status,
+        oauth_error: error ? clip(error, 40) : undefined,
       },
-    );
+      cause: err,
+      details: `${where('api', url.href)}: HTTP ${err.status}`,
+    });
   }
-  return new AppError('bad_response', 'The API call failed.', {
+  return new AppError('bad_response', {
+    reason: 'api_failed',
+    facts: { endpoint: 'api', origin: url.origin },
     cause: err,
     details: where('api', url.href),
   });

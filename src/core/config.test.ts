@@ -57,28 +57,24 @@ describe('parseConfig', () => {
     const p = problems(parseConfig({}, q()));
     expect(p).toEqual(
       expect.arrayContaining([
-        { key: 'issuer', problem: 'is missing' },
-        { key: 'client_id', problem: 'is missing' },
+        { key: 'issuer', problem: 'missing' },
+        { key: 'client_id', problem: 'missing' },
       ]),
     );
   });
 
   it('treats an empty or blank issuer as missing', () => {
-    expect(problems(parseConfig({ ...valid, issuer: '   ' }, q()))).toEqual([{ key: 'issuer', problem: 'is missing' }]);
+    expect(problems(parseConfig({ ...valid, issuer: '   ' }, q()))).toEqual([{ key: 'issuer', problem: 'missing' }]);
   });
 
   it('refuses an issuer that is not an absolute URL and quotes it', () => {
     const p = problems(parseConfig({ ...valid, issuer: 'idp.example' }, q()));
-    expect(p).toHaveLength(1);
-    expect(p[0]!.key).toBe('issuer');
-    expect(p[0]!.problem).toContain('"idp.example" is not an absolute URL');
+    expect(p).toEqual([{ key: 'issuer', problem: 'not_absolute_url', value: 'idp.example' }]);
   });
 
   it('refuses a plain-http issuer on another host', () => {
     const p = problems(parseConfig({ ...valid, issuer: 'http://idp.example' }, q()));
-    expect(p).toHaveLength(1);
-    expect(p[0]!.key).toBe('issuer');
-    expect(p[0]!.problem).toMatch(/https/);
+    expect(p).toEqual([{ key: 'issuer', problem: 'not_https', value: 'http:' }]);
   });
 
   it.each(['http://localhost:8080', 'http://127.0.0.1:8080', 'http://[::1]:8080'])(
@@ -108,14 +104,12 @@ describe('parseConfig', () => {
 
   it('refuses a lang that is not a BCP 47 tag', () => {
     const p = problems(parseConfig({ ...valid, lang: 'en_US' }, q()));
-    expect(p).toHaveLength(1);
-    expect(p[0]!.key).toBe('lang');
-    expect(p[0]!.problem).toContain('"en_US"');
+    expect(p).toEqual([{ key: 'lang', problem: 'not_language', value: 'en_US' }]);
   });
 
   it('refuses a client_id that is not a string', () => {
     expect(problems(parseConfig({ ...valid, client_id: 42 }, q()))).toEqual([
-      { key: 'client_id', problem: 'must be a string' },
+      { key: 'client_id', problem: 'not_string' },
     ]);
   });
 
@@ -173,18 +167,16 @@ describe('parseConfig: proxy mode and endpoints given directly', () => {
   });
 
   it.each([
-    ['idp/', 'own address'],
-    ['https://proxy.example/idp/', 'own address'],
-    ['//evil.example/idp/', 'plain path'],
-    ['/idp/../assets/', 'plain path'],
-    ['/idp/%2e%2e/', 'plain path'],
-    ['/idp/?x=1', 'plain path'],
-    ['/', 'sub-path'],
-  ])('refuses the proxy "%s", naming the key', (proxy, words) => {
+    ['idp/', 'proxy_not_path'],
+    ['https://proxy.example/idp/', 'proxy_not_path'],
+    ['//evil.example/idp/', 'proxy_not_plain'],
+    ['/idp/../assets/', 'proxy_not_plain'],
+    ['/idp/%2e%2e/', 'proxy_not_plain'],
+    ['/idp/?x=1', 'proxy_not_plain'],
+    ['/', 'proxy_root'],
+  ])('refuses the proxy "%s", naming the key', (proxy, problem) => {
     const p = problems(parseConfig({ ...valid, proxy }, q()));
-    expect(p).toHaveLength(1);
-    expect(p[0]!.key).toBe('proxy');
-    expect(p[0]!.problem).toContain(words);
+    expect(p).toEqual([{ key: 'proxy', problem, value: proxy }]);
   });
 
   it('takes endpoints given directly as URLs', () => {
@@ -240,23 +232,23 @@ describe('loadConfigFile', () => {
 
   it('names invalid JSON as a problem', async () => {
     const result = await loadConfigFile(serve(new Response('{ issuer: ', { status: 200 })).fetchFn, '/config.json');
-    expect(result).toEqual({ problem: { key: 'config.json', problem: 'is not a JSON object' } });
+    expect(result).toEqual({ problem: { key: 'config.json', problem: 'file_not_object' } });
   });
 
   it.each(['[1, 2]', 'null', '"issuer"', '42'])('names JSON that is not an object as a problem (%s)', async (body) => {
     const result = await loadConfigFile(serve(new Response(body, { status: 200 })).fetchFn, '/config.json');
     expect(result.file).toBeUndefined();
-    expect(result.problem?.key).toBe('config.json');
+    expect(result.problem).toEqual({ key: 'config.json', problem: 'file_not_object' });
   });
 
   it('names a network failure as a problem', async () => {
     const result = await loadConfigFile(serve(new TypeError('fetch failed')).fetchFn, '/config.json');
-    expect(result).toEqual({ problem: { key: 'config.json', problem: 'could not be loaded' } });
+    expect(result).toEqual({ problem: { key: 'config.json', problem: 'file_unreachable' } });
   });
 
   it('names another HTTP status as a problem with the status', async () => {
     const result = await loadConfigFile(serve(new Response('oops', { status: 500 })).fetchFn, '/config.json');
-    expect(result.problem?.problem).toContain('500');
+    expect(result.problem).toEqual({ key: 'config.json', problem: 'file_status', value: '500' });
   });
 });
 
@@ -284,7 +276,7 @@ describe('parseConfig: look and signage', () => {
 
   it('names a theme that is neither dark nor light', () => {
     expect(problems(parseConfig({ ...valid, theme: 'blue' }, q()))).toEqual([
-      { key: 'theme', problem: 'must be dark or light, got "blue"' },
+      { key: 'theme', problem: 'not_theme', value: 'blue' },
     ]);
   });
 

@@ -2,7 +2,7 @@
  * Runtime configuration: `config.json` beside index.html, then URL query parameters on top (the URL
  * wins). One static build serves many screens, so nothing here is baked in at build time.
  */
-import { parseColor } from './color';
+import { parseColor } from './color.ts';
 
 export interface Config {
   issuer: URL;
@@ -44,9 +44,38 @@ export interface Config {
   debug: boolean;
 }
 
+/** What can be wrong with a setting; the UI words each one (src/i18n). */
+export const CONFIG_PROBLEMS = [
+  'missing', // a required key has no value
+  'not_absolute_url', // not an absolute URL
+  'not_url', // not a URL even relative to the page (logo)
+  'not_https', // https: required (http: only for loopback); value: the scheme given
+  'has_query', // a URL with a query or fragment
+  'has_fragment', // an RFC 8707 resource with a fragment
+  'not_absolute_uri', // an RFC 8707 resource that is no absolute URI
+  'not_string',
+  'not_boolean',
+  'not_seconds', // not a number of seconds, 0 or more
+  'not_count', // not a whole number, 0 or more
+  'not_language', // not a BCP 47 language tag
+  'not_theme', // neither dark nor light
+  'not_colour', // not #rgb, #rrggbb, rgb() or hsl()
+  'logo_origin', // a logo neither https: nor on the app's origin
+  'proxy_not_path', // proxy: not a path on this screen's own origin
+  'proxy_not_plain', // proxy: "//", "..", "%", a query, …
+  'proxy_root', // proxy: "/", where the screen itself is served
+  'file_unreachable', // config.json could not be loaded
+  'file_status', // config.json answered an HTTP error; value: the status
+  'file_not_object', // config.json is not a JSON object
+] as const;
+export type ConfigProblemCode = (typeof CONFIG_PROBLEMS)[number];
+
 export interface ConfigProblem {
+  /** The setting concerned (or `config.json` for the file itself). */
   key: string;
-  problem: string;
+  problem: ConfigProblemCode;
+  /** What was given, as text, where the explanation names it. */
+  value?: string;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
@@ -114,22 +143,22 @@ function mergeSources(
 
 function parseUrl(key: string, value: unknown, problems: ConfigProblem[]): URL | undefined {
   if (typeof value !== 'string' || value.trim() === '') {
-    problems.push({ key, problem: 'is missing' });
+    problems.push({ key, problem: 'missing' });
     return undefined;
   }
   let url: URL;
   try {
     url = new URL(value.trim());
   } catch {
-    problems.push({ key, problem: `"${value}" is not an absolute URL` });
+    problems.push({ key, problem: 'not_absolute_url', value });
     return undefined;
   }
   if (!isAllowedUrl(url)) {
-    problems.push({ key, problem: `must use https: (http: only for localhost), got "${url.protocol}"` });
+    problems.push({ key, problem: 'not_https', value: url.protocol });
     return undefined;
   }
   if (url.search || url.hash) {
-    problems.push({ key, problem: 'must not contain a query or fragment' });
+    problems.push({ key, problem: 'has_query' });
     return undefined;
   }
   return url;
@@ -138,7 +167,7 @@ function parseUrl(key: string, value: unknown, problems: ConfigProblem[]): URL |
 function optionalString(key: string, value: unknown, problems: ConfigProblem[]): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') {
-    problems.push({ key, problem: 'must be a string' });
+    problems.push({ key, problem: 'not_string' });
     return undefined;
   }
   return value.trim();
@@ -148,7 +177,7 @@ function parseBoolean(key: string, value: unknown, fallback: boolean, problems: 
   if (value === undefined || value === null || value === '') return fallback;
   if (value === true || value === 'true' || value === '1') return true;
   if (value === false || value === 'false' || value === '0') return false;
-  problems.push({ key, problem: `must be true or false, got "${String(value)}"` });
+  problems.push({ key, problem: 'not_boolean', value: String(value) });
   return fallback;
 }
 
@@ -156,7 +185,7 @@ function parseSeconds(key: string, value: unknown, fallback: number, problems: C
   if (value === undefined || value === null || value === '') return fallback;
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
   if (!Number.isFinite(n) || n < 0) {
-    problems.push({ key, problem: `must be a number of seconds (0 or more), got "${String(value)}"` });
+    problems.push({ key, problem: 'not_seconds', value: String(value) });
     return fallback;
   }
   return n;
@@ -170,15 +199,15 @@ function parseSeconds(key: string, value: unknown, fallback: number, problems: C
 function parseProxy(value: unknown, problems: ConfigProblem[]): string | undefined {
   const path = optionalString('proxy', value, problems);
   if (path === undefined) return undefined;
-  const problem = !path.startsWith('/')
-    ? `must be a path on this screen's own address, such as "/idp/", got "${path}"`
+  const problem: ConfigProblemCode | undefined = !path.startsWith('/')
+    ? 'proxy_not_path'
     : path.startsWith('//') || /[\\?#\s%]/.test(path) || path.split('/').some((s) => s === '..' || s === '.')
-      ? `must be a plain path such as "/idp/", got "${path}"`
+      ? 'proxy_not_plain'
       : path === '/'
-        ? 'must be a sub-path such as "/idp/", not "/" (the screen itself is served there)'
+        ? 'proxy_root'
         : undefined;
   if (problem) {
-    problems.push({ key: 'proxy', problem });
+    problems.push({ key: 'proxy', problem, value: path });
     return undefined;
   }
   return path.endsWith('/') ? path : `${path}/`;
@@ -191,7 +220,7 @@ function parseCount(key: string, value: unknown, fallback: number, problems: Con
   if (value === undefined || value === null || value === '') return fallback;
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 0) {
-    problems.push({ key, problem: `must be a whole number (0 or more), got "${String(value)}"` });
+    problems.push({ key, problem: 'not_count', value: String(value) });
     return fallback;
   }
   return n;
@@ -205,11 +234,11 @@ function parseLogo(value: unknown, page: URL | undefined, problems: ConfigProble
   try {
     url = new URL(text, page);
   } catch {
-    problems.push({ key: 'logo', problem: `"${text}" is not a URL` });
+    problems.push({ key: 'logo', problem: 'not_url', value: text });
     return undefined;
   }
   if (url.protocol === 'https:' || (page && url.origin === page.origin)) return url;
-  problems.push({ key: 'logo', problem: `must be an https: URL or on this app's origin, got "${text}"` });
+  problems.push({ key: 'logo', problem: 'logo_origin', value: text });
   return undefined;
 }
 
@@ -228,7 +257,7 @@ export function parseConfig(
   const issuer = parseUrl('issuer', raw.issuer, problems);
   const client_id = optionalString('client_id', raw.client_id, problems);
   if (!client_id && !problems.some((p) => p.key === 'client_id')) {
-    problems.push({ key: 'client_id', problem: 'is missing' });
+    problems.push({ key: 'client_id', problem: 'missing' });
   }
   const scope = optionalString('scope', raw.scope, problems) ?? DEFAULT_SCOPE;
   const api = raw.api === undefined || raw.api === '' ? undefined : parseUrl('api', raw.api, problems);
@@ -237,9 +266,9 @@ export function parseConfig(
   if (resource !== undefined) {
     // RFC 8707 §2: an absolute URI without a fragment.
     try {
-      if (new URL(resource).hash) problems.push({ key: 'resource', problem: 'must not contain a fragment' });
+      if (new URL(resource).hash) problems.push({ key: 'resource', problem: 'has_fragment' });
     } catch {
-      problems.push({ key: 'resource', problem: `"${resource}" is not an absolute URI` });
+      problems.push({ key: 'resource', problem: 'not_absolute_uri', value: resource });
     }
   }
   const lang = optionalString('lang', raw.lang, problems);
@@ -247,7 +276,7 @@ export function parseConfig(
     try {
       Intl.getCanonicalLocales(lang);
     } catch {
-      problems.push({ key: 'lang', problem: `"${lang}" is not a BCP 47 language tag` });
+      problems.push({ key: 'lang', problem: 'not_language', value: lang });
     }
   }
 
@@ -267,12 +296,12 @@ export function parseConfig(
   const userinfo_endpoint = optionalUrl('userinfo_endpoint', raw.userinfo_endpoint, problems);
   const themeText = optionalString('theme', raw.theme, problems) ?? DEFAULTS.theme;
   const theme = themeText === 'light' || themeText === 'dark' ? themeText : DEFAULTS.theme;
-  if (theme !== themeText) problems.push({ key: 'theme', problem: `must be dark or light, got "${themeText}"` });
+  if (theme !== themeText) problems.push({ key: 'theme', problem: 'not_theme', value: themeText });
   const title = optionalString('title', raw.title, problems);
   const logo = parseLogo(raw.logo, page, problems);
   const accent = optionalString('accent', raw.accent, problems);
   if (accent !== undefined && !parseColor(accent)) {
-    problems.push({ key: 'accent', problem: `must be a colour as #rgb, #rrggbb, rgb() or hsl(), got "${accent}"` });
+    problems.push({ key: 'accent', problem: 'not_colour', value: accent });
   }
   const kiosk = parseBoolean('kiosk', raw.kiosk, DEFAULTS.kiosk, problems);
   const max_idle_codes = parseCount('max_idle_codes', raw.max_idle_codes, DEFAULTS.max_idle_codes, problems);
@@ -322,15 +351,15 @@ export async function loadConfigFile(
   try {
     res = await fetchFn(url, { cache: 'no-store' });
   } catch {
-    return { problem: { key: 'config.json', problem: 'could not be loaded' } };
+    return { problem: { key: 'config.json', problem: 'file_unreachable' } };
   }
   if (res.status === 404) return {};
-  if (!res.ok) return { problem: { key: 'config.json', problem: `answered HTTP ${res.status}` } };
+  if (!res.ok) return { problem: { key: 'config.json', problem: 'file_status', value: String(res.status) } };
   try {
     const json: unknown = await res.json();
     if (json && typeof json === 'object' && !Array.isArray(json)) return { file: json as Record<string, unknown> };
   } catch {
     // fall through
   }
-  return { problem: { key: 'config.json', problem: 'is not a JSON object' } };
+  return { problem: { key: 'config.json', problem: 'file_not_object' } };
 }

@@ -172,7 +172,7 @@ describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
     idp.queue(DEVICE, codeAnswer({ user_code }));
     const error = asAppError(await failure(idp.clock, requestDeviceCode(ctx)));
     expect(error.code).toBe('bad_response');
-    expect(error.message).toBe('The sign-in server sent a code that cannot be shown.');
+    expect(error.reason).toBe('user_code');
   });
 
   it('keeps a user_code with HTML in it as the exact text, for the screen to show literally', async () => {
@@ -246,7 +246,7 @@ describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
     idp.queue(DEVICE, oauthError('invalid_scope'));
     const error = asAppError(await failure(idp.clock, requestDeviceCode(ctx)));
     expect(error.code).toBe('invalid_scope');
-    expect(error.message).toContain('openid tv:watch');
+    expect(error.facts).toMatchObject({ scope: 'openid tv:watch', client_id: 'screen-signin' });
   });
 
   it('refuses an answer without a device_code', async () => {
@@ -260,7 +260,7 @@ describe('afterPoll (RFC 8628 §3.5)', () => {
   const start: PollState = { interval: 5_000, failures: 0 };
   const transient = (retryAfterMs?: number) => ({
     kind: 'transient' as const,
-    error: new AppError('http', 'busy'),
+    error: new AppError('http', { reason: 'busy' }),
     retryAfterMs,
   });
   const zero = () => 0;

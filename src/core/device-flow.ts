@@ -67,13 +67,11 @@ function checkUri(name: string, value: string | undefined): void {
     // not a URL at all
   }
   if (!ok) {
-    throw new AppError(
-      'insecure_uri',
-      'The sign-in server gave an address that is not a safe web address, so it is not shown.',
-      {
-        details: `device authorization endpoint: ${name} "${clip(value, 80)}" is not an https: URL`,
-      },
-    );
+    throw new AppError('insecure_uri', {
+      reason: 'shown',
+      facts: { endpoint: 'device_authorization', field: name },
+      details: `device authorization endpoint: ${name} "${clip(value, 80)}" is not an https: URL`,
+    });
   }
 }
 
@@ -108,14 +106,18 @@ export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal):
   // characters they cannot see (and which could make the code on screen read differently).
   const code = res.user_code;
   if (!code.trim() || code.length > MAX_USER_CODE_LENGTH || UNSHOWABLE.test(code)) {
-    throw new AppError('bad_response', 'The sign-in server sent a code that cannot be shown.', {
+    throw new AppError('bad_response', {
+      reason: 'user_code',
+      facts: { endpoint: 'device_authorization', field: 'user_code' },
       details: `device authorization endpoint: user_code is empty, longer than ${MAX_USER_CODE_LENGTH} characters (${code.length}), or has invisible or control characters`,
     });
   }
   const interval = res.interval ? Math.max(MIN_INTERVAL_MS, res.interval * 1000) : DEFAULT_INTERVAL_MS;
   // A code that dies before the first poll could never be redeemed; asking again at once would loop.
   if (res.expires_in * 1000 <= interval) {
-    throw new AppError('bad_response', 'The sign-in server sent a code that expires at once.', {
+    throw new AppError('bad_response', {
+      reason: 'expires_at_once',
+      facts: { endpoint: 'device_authorization', field: 'expires_in' },
       details: `device authorization endpoint: expires_in ${res.expires_in} s is not longer than the polling interval`,
     });
   }
@@ -195,7 +197,7 @@ function pollOutcome(err: unknown, net: Net, url: string): PollOutcome {
 }
 
 function expired(): AppError {
-  return new AppError('expired_token', 'The code expired before anyone used it.');
+  return new AppError('expired_token', { facts: { endpoint: 'token' } });
 }
 
 /**

@@ -24,23 +24,23 @@ export async function diagnose(net: Net, endpoint: Endpoint, url: string, cause:
   } finally {
     probe.done();
   }
+  const facts = { endpoint, origin, app_origin: net.appOrigin, client_id: net.client_id };
   if (reachable) {
-    return new AppError(
-      'cors',
-      `The server at ${origin} did not allow this screen's address (${net.appOrigin}). Add ${net.appOrigin} to the allowed web origins (CORS) of client "${net.client_id}" in the identity provider.`,
-      { cause, details: `${where(endpoint, url)}: request blocked by CORS` },
-    );
+    return new AppError('cors', { facts, cause, details: `${where(endpoint, url)}: request blocked by CORS` });
   }
   if (!isPrivateHost(new URL(net.appOrigin).hostname) && isPrivateHost(new URL(url).hostname)) {
     // Chromium's Local Network Access: a page from a public address may not call a private one
     // without the person's permission, which a screen with nobody at it never gives.
-    return new AppError(
-      'network',
-      `The browser did not let this screen (served from ${net.appOrigin}) reach ${origin} on the local network. Serve the app from the same network as the identity provider, use proxy mode, or allow it with the browser policy for managed devices (docs/deploy.md).`,
-      { cause, details: `${where(endpoint, url)}: unreachable from a public origin (Local Network Access?)` },
-    );
+    return new AppError('network', {
+      reason: 'lna',
+      facts,
+      cause,
+      details: `${where(endpoint, url)}: unreachable from a public origin (Local Network Access?)`,
+    });
   }
-  return new AppError('network', `Cannot reach ${origin}. Check the screen's network connection.`, {
+  return new AppError('network', {
+    reason: 'offline',
+    facts,
     cause,
     details: `${where(endpoint, url)}: network error`,
   });

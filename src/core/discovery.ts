@@ -46,14 +46,15 @@ export async function discover(net: Net, issuer: URL, signal?: AbortSignal): Pro
   }
   if (!as) throw firstError!;
   if (!as.device_authorization_endpoint) {
-    throw new AppError(
-      'no_device_endpoint',
-      'This identity provider does not offer sign-in with a code (the device authorization grant). Enable it in the identity provider.',
-      { details: `${issuer.href}: no device_authorization_endpoint in the metadata` },
-    );
+    throw new AppError('no_device_endpoint', {
+      facts: { endpoint: 'discovery', origin: issuer.origin, field: 'device_authorization_endpoint' },
+      details: `${issuer.href}: no device_authorization_endpoint in the metadata`,
+    });
   }
   if (!as.token_endpoint) {
-    throw new AppError('bad_response', 'The sign-in server sent an answer this screen cannot use.', {
+    throw new AppError('bad_response', {
+      reason: 'unusable',
+      facts: { endpoint: 'discovery', origin: issuer.origin, field: 'token_endpoint' },
       details: `${issuer.href}: no token_endpoint in the metadata`,
     });
   }

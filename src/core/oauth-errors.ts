@@ -1,9 +1,10 @@
 /**
  * Whatever oauth4webapi throws (an OAuth error answer, a WWW-Authenticate challenge, a response it
- * cannot use), as an AppError with a stable code. RFC 6749 §5.2 names the error codes.
+ * cannot use), as an AppError with a stable code and the facts an explanation names. RFC 6749 §5.2
+ * and RFC 8628 §3.5 name the error codes.
  */
 import { OperationProcessingError, ResponseBodyError, WWWAuthenticateChallengeError } from 'oauth4webapi';
-import { AppError, clip, where, type Endpoint, type ErrorCode } from './errors';
+import { AppError, clip, originOf, where, type Endpoint, type ErrorCode, type ErrorFacts } from './errors';
 
 const OAUTH_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'access_denied',
@@ -24,41 +25,29 @@ export interface ErrorContext {
   url?: string;
 }
 
-/** What the person at the screen (or the deployer standing next to it) should do about an IdP error. */
-function oauthMessage(code: string, ctx: ErrorContext): string {
-  switch (code) {
-    case 'access_denied':
-      return 'Sign-in was declined on the phone.';
-    case 'expired_token':
-      return 'The code expired before anyone used it.';
-    case 'invalid_client':
-      return `The identity provider does not accept client "${ctx.client_id}". Register it as a public client (no secret) with the device authorization grant.`;
-    case 'unauthorized_client':
-      return `Client "${ctx.client_id}" may not use the device authorization grant. Enable the device code grant for it in the identity provider.`;
-    case 'invalid_scope':
-      return `The identity provider refused the scopes "${ctx.scope ?? ''}". Allow them for client "${ctx.client_id}", or change the scope setting.`;
-    case 'invalid_grant':
-      return 'The sign-in is no longer valid (it was revoked or has expired).';
-    default:
-      return 'The identity provider refused the request.';
-  }
-}
+const oauthCode = (error: string): ErrorCode => (OAUTH_CODES.has(error) ? (error as ErrorCode) : 'oauth');
 
 export function toAppError(err: unknown, ctx: ErrorContext): AppError {
   if (err instanceof AppError) return err;
   const place = where(ctx.endpoint, ctx.url);
+  const facts: ErrorFacts = {
+    endpoint: ctx.endpoint,
+    client_id: ctx.client_id,
+    scope: ctx.scope,
+    origin: ctx.url === undefined ? undefined : originOf(ctx.url),
+  };
   if (err instanceof ResponseBodyError) {
-    const code = OAUTH_CODES.has(err.error) ? (err.error as ErrorCode) : 'oauth';
     const description = err.error_description ? `: ${clip(err.error_description)}` : '';
-    return new AppError(code, oauthMessage(err.error, ctx), {
+    return new AppError(oauthCode(err.error), {
+      facts: { ...facts, status: err.status, oauth_error: clip(err.error, 60) },
       cause: err,
       details: `${place} answered ${clip(err.error, 60)}${description}`,
     });
   }
   if (err instanceof WWWAuthenticateChallengeError) {
     const error = err.cause[0]?.parameters.error ?? 'unauthorized';
-    const code = OAUTH_CODES.has(error) ? (error as ErrorCode) : 'oauth';
-    return new AppError(code, oauthMessage(error, ctx), {
+    return new AppError(oauthCode(error), {
+      facts: { ...facts, status: err.status, oauth_error: clip(error, 60) },
       cause: err,
       details: `${place} answered HTTP ${err.status} (${clip(error, 60)})`,
     });
@@ -68,18 +57,23 @@ export function toAppError(err: unknown, ctx: ErrorContext): AppError {
     if (attribute === 'issuer') {
       const expected = (err.cause as { expected?: string }).expected;
       const body = (err.cause as { body?: { issuer?: unknown } }).body;
-      return new AppError(
-        'issuer_mismatch',
-        'The sign-in server names a different issuer than configured. Check the issuer setting (watch for a trailing slash).',
-        { cause: err, details: `configured ${expected}, discovery says ${clip(String(body?.issuer), 120)}` },
-      );
+      const found = clip(String(body?.issuer), 120);
+      return new AppError('issuer_mismatch', {
+        facts: { ...facts, expected, found },
+        cause: err,
+        details: `configured ${expected}, discovery says ${found}`,
+      });
     }
-    return new AppError('bad_response', 'The sign-in server sent an answer this screen cannot use.', {
+    return new AppError('bad_response', {
+      reason: 'unusable',
+      facts,
       cause: err,
       details: `${place}: ${clip(err.message.replace(/"response" body /, ''), 160)}`,
     });
   }
-  return new AppError('bad_response', 'Something unexpected went wrong talking to the sign-in server.', {
+  return new AppError('bad_response', {
+    reason: 'unexpected',
+    facts,
     cause: err,
     details: `${place}: ${clip(err instanceof Error ? err.message : String(err), 160)}`,
   });

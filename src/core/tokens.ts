@@ -112,7 +112,8 @@ export class Tokens {
         }
       } else if (!this.#valid(now)) {
         this.wipe();
-        throw new AppError('session_ended', 'The sign-in has ended. Sign in again with a new code.', {
+        throw new AppError('session_ended', {
+          reason: 'no_refresh',
           details: 'access token expired and the IdP gave no refresh token',
         });
       }
@@ -121,7 +122,7 @@ export class Tokens {
   }
 
   #need(): Held {
-    if (!this.#held) throw new AppError('session_ended', 'Signed out.');
+    if (!this.#held) throw new AppError('session_ended', { reason: 'signed_out' });
     return this.#held;
   }
 
@@ -144,7 +145,8 @@ export class Tokens {
     const { net, as, client, dpop } = this.#ctx;
     const refreshToken = this.#need().refresh_token;
     if (!refreshToken) {
-      throw new AppError('session_ended', 'The sign-in has ended. Sign in again with a new code.', {
+      throw new AppError('session_ended', {
+        reason: 'no_refresh',
         details: 'the IdP gave no refresh token',
       });
     }
@@ -168,7 +170,7 @@ export class Tokens {
       throw error;
     }
     // The holder may have been wiped (sign-out) while the request was in flight.
-    if (!this.#held) throw new AppError('session_ended', 'Signed out.');
+    if (!this.#held) throw new AppError('session_ended', { reason: 'signed_out' });
     this.#failures = 0;
     this.#lastError = undefined;
     this.#hold(response);

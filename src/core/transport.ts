@@ -9,7 +9,7 @@ import { allowInsecureRequests, customFetch } from 'oauth4webapi';
 import { deadline, type Clock } from './clock';
 import { isAllowedUrl } from './config';
 import { diagnose } from './diagnosis';
-import { AppError, clip, where, type Endpoint, type ErrorCode } from './errors';
+import { AppError, clip, originOf, where, type Endpoint, type ErrorCode } from './errors';
 import { normaliseAnswer, type JsonObject } from './quirks';
 import { retryAfterMs } from './retry-after';
 
@@ -46,9 +46,13 @@ export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_BYTES = 64 * 1024;
 
 /** The body as text, refused once it passes `max` bytes (by Content-Length or while streaming). */
-export async function readCapped(res: Response, max: number, what: string): Promise<string> {
+export async function readCapped(res: Response, max: number, endpoint: Endpoint, url: string): Promise<string> {
+  const what = where(endpoint, url);
+  const facts = { endpoint, origin: originOf(url) };
   const tooLarge = () =>
-    new AppError('bad_response', 'The sign-in server sent an answer that is far too large.', {
+    new AppError('bad_response', {
+      reason: 'too_large',
+      facts: { ...facts, max_bytes: max },
       details: `${what}: body larger than ${max} bytes`,
     });
   if (Number(res.headers.get('content-length')) > max) {
@@ -66,7 +70,9 @@ export async function readCapped(res: Response, max: number, what: string): Prom
       chunk = await reader.read();
     } catch (cause) {
       // The connection dropped in the middle of the answer: a network failure, worth another try.
-      throw new AppError('network', 'The connection to the sign-in server broke off. Trying again.', {
+      throw new AppError('network', {
+        reason: 'cut_off',
+        facts,
         cause,
         details: `${what}: the answer was cut off`,
       });
@@ -95,9 +101,12 @@ async function readAnswer(
   seen: { error?: string },
 ): Promise<Response> {
   const what = where(endpoint, url);
+  const facts = { endpoint, origin: originOf(url), status: res.status };
   if (res.status >= 500 || res.status === 429) {
     await res.body?.cancel();
-    throw new AppError('http', `The server at ${new URL(url).origin} is busy or failing (HTTP ${res.status}).`, {
+    throw new AppError('http', {
+      reason: 'busy',
+      facts,
       details: `${what}: HTTP ${res.status}`,
       retryAfterMs: retryAfterMs(res.headers.get('retry-after'), net.clock.now()),
     });
@@ -105,18 +114,22 @@ async function readAnswer(
   // Revocation answers may be empty; the API's body is read by api.ts.
   if (endpoint === 'revocation' || endpoint === 'api') return res;
 
-  const text = await readCapped(res, net.maxBytes ?? DEFAULT_MAX_BYTES, what);
+  const text = await readCapped(res, net.maxBytes ?? DEFAULT_MAX_BYTES, endpoint, url);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     const type = res.headers.get('content-type') ?? 'no content type';
-    throw new AppError('bad_response', 'The sign-in server sent an answer this screen cannot read.', {
+    throw new AppError('bad_response', {
+      reason: 'not_json',
+      facts,
       details: `${what}: HTTP ${res.status}, ${clip(type, 60)}, not JSON`,
     });
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) {
-    throw new AppError('bad_response', 'The sign-in server sent an answer this screen cannot read.', {
+    throw new AppError('bad_response', {
+      reason: 'not_json',
+      facts,
       details: `${what}: the body is not a JSON object`,
     });
   }
@@ -134,7 +147,9 @@ export function requestOptions(net: Net, endpoint: Endpoint, signal?: AbortSigna
   const timeoutMs = net.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const send = async (url: string, init: object): Promise<Response> => {
     if (!isAllowedUrl(new URL(url))) {
-      throw new AppError('insecure_uri', 'The sign-in server gave an address that is not secure (https).', {
+      throw new AppError('insecure_uri', {
+        reason: 'request',
+        facts: { endpoint, origin: originOf(url) },
         details: `${where(endpoint, url)} is not https`,
       });
     }
@@ -144,7 +159,8 @@ export function requestOptions(net: Net, endpoint: Endpoint, signal?: AbortSigna
     const seen: { error?: string } = {};
     const timer = deadline(net.clock, timeoutMs, signal);
     const timeout = (cause: unknown) =>
-      new AppError('timeout', `The server at ${new URL(url).origin} did not answer in time.`, {
+      new AppError('timeout', {
+        facts: { endpoint, origin: originOf(url), timeout_s: timeoutMs / 1000 },
         cause,
         details: `${where(endpoint, url)}: no answer within ${timeoutMs / 1000} s`,
       });

@@ -49,5 +49,80 @@ const de: Messages = {
   error_invalid_grant: 'Die Anmeldung ist nicht mehr gültig',
   error_oauth: 'Der Anmeldeserver hat abgelehnt',
   error_session_ended: 'Die Sitzung ist beendet',
+  explain_config: 'Prüfen Sie die Einstellungen in config.json und die Adresse dieses Bildschirms.',
+  explain_cors:
+    'Der Server {origin} hat die Adresse dieses Bildschirms ({app_origin}) nicht zugelassen. Tragen Sie {app_origin} beim Client „{client_id}“ im Identitätsanbieter als erlaubten Web-Ursprung (CORS) ein.',
+  explain_network: '{origin} ist nicht erreichbar. Prüfen Sie die Netzwerkverbindung des Bildschirms.',
+  explain_timeout: 'Der Server {origin} hat nicht rechtzeitig geantwortet.',
+  explain_http: 'Der Server {origin} hat mit einem Fehler geantwortet (HTTP {status}).',
+  explain_bad_response: 'Der Anmeldeserver hat eine Antwort gesendet, mit der dieser Bildschirm nichts anfangen kann.',
+  explain_issuer_mismatch:
+    'Der Anmeldeserver nennt einen anderen Aussteller als eingestellt. Prüfen Sie die Einstellung „issuer“ (achten Sie auf einen Schrägstrich am Ende).',
+  explain_no_device_endpoint:
+    'Dieser Identitätsanbieter bietet keine Anmeldung mit Code an (Device Authorization Grant). Aktivieren Sie sie im Identitätsanbieter.',
+  explain_insecure_uri: 'Der Anmeldeserver hat eine Adresse angegeben, die nicht sicher ist (https).',
+  explain_access_denied: 'Die Anmeldung wurde auf dem Telefon abgelehnt.',
+  explain_expired_token: 'Der Code ist abgelaufen, bevor ihn jemand benutzt hat.',
+  explain_invalid_client:
+    'Der Identitätsanbieter akzeptiert den Client „{client_id}“ nicht. Registrieren Sie ihn als öffentlichen Client (ohne Secret) mit dem Device Authorization Grant.',
+  explain_unauthorized_client:
+    'Der Client „{client_id}“ darf den Device Authorization Grant nicht verwenden. Aktivieren Sie den Device-Code-Grant für ihn im Identitätsanbieter.',
+  explain_invalid_scope:
+    'Der Identitätsanbieter hat die Scopes „{scope}“ abgelehnt. Erlauben Sie sie für den Client „{client_id}“ oder ändern Sie die Einstellung „scope“.',
+  explain_invalid_grant: 'Die Anmeldung ist nicht mehr gültig (sie wurde widerrufen oder ist abgelaufen).',
+  explain_oauth: 'Der Identitätsanbieter hat die Anfrage abgelehnt.',
+  explain_session_ended: 'Die Anmeldung ist beendet. Melden Sie sich mit einem neuen Code wieder an.',
+  reason_offline: '{origin} ist nicht erreichbar. Prüfen Sie die Netzwerkverbindung des Bildschirms.',
+  reason_lna:
+    'Der Browser hat diesem Bildschirm (geladen von {app_origin}) den Zugriff auf {origin} im lokalen Netz verwehrt. Laden Sie die App aus demselben Netz wie den Identitätsanbieter, nutzen Sie den Proxy-Modus oder erlauben Sie den Zugriff per Browser-Richtlinie für verwaltete Geräte (docs/deploy.md).',
+  reason_cut_off: 'Die Verbindung zum Anmeldeserver ist abgebrochen. Neuer Versuch folgt.',
+  reason_too_large: 'Der Anmeldeserver hat eine viel zu große Antwort gesendet.',
+  reason_not_json: 'Der Anmeldeserver hat eine Antwort gesendet, die dieser Bildschirm nicht lesen kann.',
+  reason_unusable: 'Der Anmeldeserver hat eine Antwort gesendet, mit der dieser Bildschirm nichts anfangen kann.',
+  reason_unexpected: 'Bei der Verbindung mit dem Anmeldeserver ist etwas Unerwartetes schiefgegangen.',
+  reason_internal: 'Etwas ist schiefgegangen.',
+  reason_user_code: 'Der Anmeldeserver hat einen Code gesendet, der sich nicht anzeigen lässt.',
+  reason_expires_at_once: 'Der Anmeldeserver hat einen Code gesendet, der sofort abläuft.',
+  reason_api_failed: 'Der API-Aufruf ist fehlgeschlagen.',
+  reason_busy: 'Der Server {origin} ist überlastet oder gestört (HTTP {status}).',
+  reason_api_status: 'Die API hat mit einem Fehler geantwortet (HTTP {status}).',
+  reason_api_refused: 'Die API hat die Anfrage abgelehnt (HTTP {status}).',
+  reason_api_challenge: 'Die API hat die Anfrage abgelehnt (HTTP {status}, {oauth_error}).',
+  reason_request: 'Der Anmeldeserver hat eine Adresse angegeben, die nicht sicher ist (https).',
+  reason_shown:
+    'Der Anmeldeserver hat eine Adresse angegeben, die keine sichere Webadresse ist; sie wird daher nicht angezeigt.',
+  reason_no_refresh: 'Die Anmeldung ist beendet. Melden Sie sich mit einem neuen Code wieder an.',
+  reason_signed_out: 'Abgemeldet.',
+  notice_max_session: 'Abgemeldet: Die Sitzung hat ihre Höchstdauer erreicht.',
+  notice_idle: 'Abgemeldet, weil eine Weile niemand den Bildschirm benutzt hat.',
+  notice_revoked: 'Abgemeldet: Die Anmeldung ist nicht mehr gültig (sie wurde widerrufen oder ist abgelaufen).',
+  notice_ended: 'Abgemeldet: Die Anmeldung ist beendet.',
+  notice_failed: 'Abgemeldet: {reason}',
+  config_missing: 'Die Einstellung „{key}“ fehlt.',
+  config_not_absolute_url: 'Einstellung „{key}“: „{value}“ ist keine absolute URL.',
+  config_not_url: 'Einstellung „{key}“: „{value}“ ist keine URL.',
+  config_not_https: 'Die Einstellung „{key}“ muss https: verwenden (http: nur für localhost), angegeben ist „{value}“.',
+  config_has_query: 'Die Einstellung „{key}“ darf keine Query und kein Fragment enthalten.',
+  config_has_fragment: 'Die Einstellung „{key}“ darf kein Fragment enthalten.',
+  config_not_absolute_uri: 'Einstellung „{key}“: „{value}“ ist keine absolute URI.',
+  config_not_string: 'Die Einstellung „{key}“ muss ein Text sein.',
+  config_not_boolean: 'Die Einstellung „{key}“ muss true oder false sein, angegeben ist „{value}“.',
+  config_not_seconds: 'Die Einstellung „{key}“ muss eine Anzahl Sekunden sein (0 oder mehr), angegeben ist „{value}“.',
+  config_not_count: 'Die Einstellung „{key}“ muss eine ganze Zahl sein (0 oder mehr), angegeben ist „{value}“.',
+  config_not_language: 'Einstellung „{key}“: „{value}“ ist kein BCP-47-Sprachkürzel.',
+  config_not_theme: 'Die Einstellung „{key}“ muss dark oder light sein, angegeben ist „{value}“.',
+  config_not_colour:
+    'Die Einstellung „{key}“ muss eine Farbe als #rgb, #rrggbb, rgb() oder hsl() sein, angegeben ist „{value}“.',
+  config_logo_origin:
+    'Die Einstellung „{key}“ muss eine https:-URL oder eine Adresse auf dem Ursprung dieser App sein, angegeben ist „{value}“.',
+  config_proxy_not_path:
+    'Die Einstellung „{key}“ muss ein Pfad auf der eigenen Adresse dieses Bildschirms sein, etwa „/idp/“, angegeben ist „{value}“.',
+  config_proxy_not_plain:
+    'Die Einstellung „{key}“ muss ein einfacher Pfad sein, etwa „/idp/“, angegeben ist „{value}“.',
+  config_proxy_root:
+    'Die Einstellung „{key}“ muss ein Unterpfad wie „/idp/“ sein, nicht „/“ (dort liegt der Bildschirm selbst).',
+  config_file_unreachable: '„{key}“ konnte nicht geladen werden.',
+  config_file_status: '„{key}“ hat mit HTTP {value} geantwortet.',
+  config_file_not_object: '„{key}“ ist kein JSON-Objekt.',
 };
 export default de;

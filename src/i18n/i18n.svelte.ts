@@ -3,6 +3,9 @@
  * the others load on demand, so a screen downloads only the one it shows.
  */
 import en, { type MessageKey, type Messages, type PluralKey } from './en';
+import type { AppError } from '../core/errors';
+import type { Notice } from '../session/notice';
+import { explainError, explainNotice } from './explain';
 import { direction, format, formatClock, pickLanguage, pluralForm, type Language } from './language';
 
 const LOADERS: Record<Exclude<Language, 'en'>, () => Promise<{ default: Messages }>> = {
@@ -49,6 +52,15 @@ export class I18n {
       count: new Intl.NumberFormat(this.lang).format(count),
       ...params,
     });
+  }
+
+  /** What went wrong and what to do, in this language (the headline is `error_{code}`). */
+  explain(error: AppError): string {
+    return explainError(this.messages, error);
+  }
+
+  notice(notice: Notice): string {
+    return explainNotice(this.messages, notice);
   }
 
   clock(seconds: number): string {

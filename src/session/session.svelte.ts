@@ -15,6 +15,7 @@ import type { Net } from '../core/transport';
 import { callApi } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
 import { Tokens, type TokenContext } from '../core/tokens';
+import type { Notice } from './notice';
 
 /** The API's last answer; after a failed call the last good data stays on screen beside the error. */
 export interface ApiResult {
@@ -38,7 +39,7 @@ export type Phase =
       /** A poll failed for a passing reason; the next try is at this time. */
       retry_at?: number;
       /** Why the previous session ended, when it ended by itself. */
-      notice?: string;
+      notice?: Notice;
     }
   | {
       status: 'signed-in';
@@ -76,7 +77,11 @@ const TICK_MS = 1_000;
 export const KIOSK_RETRY_MS = 30_000;
 
 /** Why a session ended by itself: shown beside the next code. */
-class SessionEnd extends Error {}
+class SessionEnd extends Error {
+  constructor(readonly notice: Notice) {
+    super(notice.code);
+  }
+}
 
 /** `max_idle_codes` codes expired unused: stop asking the IdP until someone is there. */
 class IdlePause extends Error {}
@@ -92,7 +97,7 @@ export class Session {
   #run: AbortController | undefined;
   #ready: Ready | undefined;
   #tokens: Tokens | undefined;
-  #notice: string | undefined;
+  #notice: Notice | undefined;
   #lastActivity = 0;
   /** Codes in a row that expired with nobody using them (config `max_idle_codes`). */
   #idleCodes = 0;
@@ -120,7 +125,7 @@ export class Session {
   }
 
   /** Sign out: tokens are wiped at once; revocation is best effort; then a new code. */
-  async signOut(notice?: string): Promise<void> {
+  async signOut(notice?: Notice): Promise<void> {
     const tokens = this.#tokens;
     this.#tokens = undefined;
     this.#run?.abort();
@@ -181,7 +186,7 @@ export class Session {
       await this.#signedIn(ready, tokens, signal);
     } catch (err) {
       if (signal.aborted) throw err;
-      const notice = err instanceof SessionEnd ? err.message : asAppError(err).message;
+      const notice: Notice = err instanceof SessionEnd ? err.notice : { code: 'failed', error: asAppError(err) };
       // Ended by itself (revoked, expired, idle, too long): a new code, with the reason beside it.
       void this.signOut(notice);
     }
@@ -195,7 +200,8 @@ export class Session {
     const parsed = parseConfig(file, url.searchParams, url);
     const problems = [...(problem ? [problem] : []), ...(parsed.ok ? [] : parsed.problems)];
     if (!parsed.ok || problem) {
-      throw new AppError('config', problems.map((p) => `Setting "${p.key}" ${p.problem}.`).join(' '), {
+      throw new AppError('config', {
+        facts: { problems },
         details: 'config.json beside index.html, overridden by URL query parameters',
       });
     }
@@ -276,13 +282,12 @@ export class Session {
     for (;;) {
       const now = clock.now();
       if (config.max_session && now >= started + config.max_session * 1000) {
-        throw new SessionEnd('Signed out: the session reached its time limit.');
+        throw new SessionEnd({ code: 'max_session', seconds: config.max_session });
       }
       if (this.phase.status !== 'signed-in') return;
       if (config.idle_timeout) {
         const warnAt = this.#lastActivity + config.idle_timeout * 1000;
-        if (now >= warnAt + IDLE_WARNING_MS)
-          throw new SessionEnd('Signed out because nobody used the screen for a while.');
+        if (now >= warnAt + IDLE_WARNING_MS) throw new SessionEnd({ code: 'idle', seconds: config.idle_timeout });
         if (now >= warnAt && !this.phase.signing_out_at)
           this.phase = { ...this.phase, signing_out_at: warnAt + IDLE_WARNING_MS };
       }
@@ -304,9 +309,8 @@ export class Session {
     } catch (err) {
       if (signal.aborted) throw err;
       const error = asAppError(err);
-      if (error.code === 'invalid_grant' || error.code === 'session_ended') {
-        throw new SessionEnd(`Signed out: ${error.message}`);
-      }
+      if (error.code === 'invalid_grant') throw new SessionEnd({ code: 'revoked' });
+      if (error.code === 'session_ended') throw new SessionEnd({ code: 'ended' });
       return { data: previous, error, at };
     }
   }
@@ -331,7 +335,8 @@ export class Session {
 
 function asAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  return new AppError('bad_response', 'Something went wrong.', {
+  return new AppError('bad_response', {
+    reason: 'internal',
     cause: err,
     details: err instanceof Error ? err.name : undefined,
   });
