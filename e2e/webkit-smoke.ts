@@ -11,8 +11,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
-import { startApi } from '../demo/api.ts';
-import { DEMO_LOGIN, DEMO_PASSWORD, startIdp } from '../demo/idp.ts';
+import { startApi } from './fixtures/api.ts';
+import { DEMO_LOGIN, DEMO_PASSWORD, startIdp } from './fixtures/idp.ts';
 import { startStatic } from '../demo/static.ts';
 
 const MINIBROWSER = [

@@ -26,6 +26,8 @@ export interface Net {
   client_id: string;
   timeoutMs?: number;
   maxBytes?: number;
+  /** config `allow_http_host`: the one host besides this machine that plain http: may reach. */
+  allowHttpHost?: string;
   /** Told of every finished request (config `debug`): what and how long, never a body or a query. */
   onRequest?(record: RequestRecord): void;
 }
@@ -246,7 +248,7 @@ async function normalise(
 /** Options for any oauth4webapi request function; `signal` cancels the request from outside. */
 export function requestOptions(net: Net, endpoint: Endpoint, signal?: AbortSignal) {
   const send = async (url: string, init: object): Promise<Response> => {
-    if (!isAllowedUrl(new URL(url))) {
+    if (!isAllowedUrl(new URL(url), net.allowHttpHost)) {
       throw new AppError('insecure_uri', 'The sign-in server gave an address that is not secure (https).', {
         details: `${where(endpoint, url)} is not https`,
       });
