@@ -177,6 +177,7 @@ async function interaction(
   const prompt = details.prompt.name;
   const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
   const missing = details.prompt.details;
+  const scopes = list(missing.missingOIDCScope);
   const resources = Object.fromEntries(
     Object.entries((missing.missingResourceScopes ?? {}) as Record<string, unknown>).map(([k, v]) => [k, list(v)]),
   );
@@ -185,7 +186,7 @@ async function interaction(
   if (req.method === 'GET' && step === undefined) {
     if (prompt === 'login') return send(200, html.loginPage(uid, client, demoUser));
     const who = `${ACCOUNT.name} (${ACCOUNT.preferred_username})`;
-    return send(200, html.consentPage(uid, client, who, list(missing.missingOIDCScope), resources));
+    return send(200, html.consentPage(uid, client, who, scopes, resources));
   }
   if (req.method !== 'POST' || step !== prompt) return send(400, html.expiredPage());
   const form = await readForm(req);
@@ -207,9 +208,9 @@ async function interaction(
   const grant =
     (details.grantId ? await provider.Grant.find(details.grantId) : undefined) ??
     new provider.Grant({ accountId, clientId: String(details.params.client_id) });
-  if (list(missing.missingOIDCScope).length) grant.addOIDCScope(list(missing.missingOIDCScope).join(' '));
+  if (scopes.length) grant.addOIDCScope(scopes.join(' '));
   if (list(missing.missingOIDCClaims).length) grant.addOIDCClaims(list(missing.missingOIDCClaims));
-  for (const [indicator, scopes] of Object.entries(resources)) grant.addResourceScope(indicator, scopes.join(' '));
+  for (const [indicator, granted] of Object.entries(resources)) grant.addResourceScope(indicator, granted.join(' '));
   const grantId = await grant.save();
   return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }

@@ -52,7 +52,7 @@ export async function startDemo({ host = '127.0.0.1', ports = {}, root }: DemoOp
   // The build's config.json, pointed at these servers. Any other address is, to the app, a LAN
   // address: plain http to it needs the app's named exception, and DPoP needs WebCrypto, which a
   // browser offers only in a secure context (https, or this machine), so it is off.
-  const lan = APP_LOOPBACK.has(host) ? {} : { allow_http_host: host, dpop: false };
+  const lan = APP_LOOPBACK.has(host) ? {} : { allow_http_host: new URL(app.origin).hostname, dpop: false };
   const config = { ...(await readConfig(root)), issuer, api: apiUrl, ...lan };
 
   idp.server.on('request', createIdp(issuer, await idpConfiguration({ appOrigins, apiAudience: apiUrl })).handle);
