@@ -8,13 +8,22 @@
 
 import type * as http from 'node:http';
 
-import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type RemoteJWKSet,
+} from 'jose';
 import {
   allowInsecureRequests,
   discoveryRequest,
+  jwksCache,
   processDiscoveryResponse,
   validateJwtAccessToken,
   type AuthorizationServer,
+  type ExportedJWKSCache,
 } from 'oauth4webapi';
 
 export interface ApiSettings {
@@ -64,14 +73,22 @@ class Unauthorized extends Error {
 
 export function createApi({ issuer, audience, appOrigins }: ApiSettings): http.RequestListener {
   const insecure = { [allowInsecureRequests]: true } as const; // the demo IdP speaks http
-  // The IdP's metadata and keys, found at first use (the IdP may start after the API).
-  let metadata: Promise<{ as: AuthorizationServer; keys: ReturnType<typeof createRemoteJWKSet> }> | undefined;
+  // The IdP's metadata and keys, fetched at the first call (again at the next one if the IdP was
+  // not up); oauth4webapi is handed jose's copy of the keys rather than fetching them again.
+  type Keys = { as: AuthorizationServer; keys: RemoteJWKSet; cache: ExportedJWKSCache };
+  let metadata: Promise<Keys> | undefined;
   const idp = () =>
     (metadata ??= (async () => {
       const url = new URL(issuer);
       const as = await processDiscoveryResponse(url, await discoveryRequest(url, insecure));
       if (!as.jwks_uri) throw new Error(`${issuer} names no jwks_uri`);
-      return { as, keys: createRemoteJWKSet(new URL(as.jwks_uri)) };
+      const keys = createRemoteJWKSet(new URL(as.jwks_uri));
+      await keys.reload();
+      return {
+        as,
+        keys,
+        cache: { jwks: keys.jwks() as ExportedJWKSCache['jwks'], uat: Math.floor(Date.now() / 1000) },
+      };
     })().catch((err: unknown) => {
       metadata = undefined;
       throw err;
@@ -94,7 +111,7 @@ export function createApi({ issuer, audience, appOrigins }: ApiSettings): http.R
     }
     const scheme = match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
     const token = match[2];
-    const { as, keys } = await idp();
+    const { as, keys, cache } = await idp();
     const claims = await jwtVerify(token, keys, { issuer, audience, typ: 'at+jwt', requiredClaims: ['sub'] }).then(
       (verified) => verified.payload,
       (err: unknown) => {
@@ -119,7 +136,8 @@ export function createApi({ issuer, audience, appOrigins }: ApiSettings): http.R
       headers: { authorization: `DPoP ${token}`, ...(typeof proof === 'string' ? { dpop: proof } : {}) },
     });
     try {
-      await validateJwtAccessToken(as, request, audience, { ...insecure, signingAlgorithms: DPOP_ALGS });
+      const options = { ...insecure, [jwksCache]: cache, signingAlgorithms: DPOP_ALGS };
+      await validateJwtAccessToken(as, request, audience, options);
     } catch (err) {
       throw new Unauthorized('DPoP', 'invalid_dpop_proof', (err as Error).message);
     }
