@@ -7,9 +7,9 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
-import { startApi, type DemoApi } from '../demo/api.ts';
+import { startApi, type DemoApi } from '../e2e/fixtures/api.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/fixtures/chromium.ts';
-import { startIdp, type Idp } from '../demo/idp.ts';
+import { startIdp, type Idp } from '../e2e/fixtures/idp.ts';
 import { startStatic, type StaticServer } from '../demo/static.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,14 +1,17 @@
-// Static file server for the built app (`dist/`), on 127.0.0.1.
+// Static file server for the built app (`dist/`).
 
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { AddressInfo, Socket } from 'node:net';
+
+import { listen } from './listen.ts';
 
 export interface StaticOptions {
   /** default 4000, 0 = free */
   port?: number;
+  /** the address to listen on, default 127.0.0.1 */
+  host?: string;
   /** directory to serve, e.g. 'dist' */
   root: string;
   /** when set, served as /config.json instead of the file */
@@ -18,7 +21,7 @@ export interface StaticOptions {
 }
 
 export interface StaticServer {
-  /** `http://127.0.0.1:${port}/` */
+  /** `http://<host>:<port>/` */
   url: string;
   port: number;
   close(): Promise<void>;
@@ -44,7 +47,8 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-export async function startStatic(opts: StaticOptions): Promise<StaticServer> {
+/** The request handler: files under `opts.root`, `opts.config` as /config.json. */
+export function createStatic(opts: Omit<StaticOptions, 'port' | 'host'>): http.RequestListener {
   const root = path.resolve(opts.root);
   const extraHeaders = opts.headers ?? {};
   const configBody = opts.config ? JSON.stringify(opts.config, null, 2) : undefined;
@@ -145,35 +149,17 @@ export async function startStatic(opts: StaticOptions): Promise<StaticServer> {
     stream.pipe(res);
   }
 
-  const server = http.createServer((req, res) => {
+  return (req, res) => {
     handle(req, res).catch((err: unknown) => {
       console.error('[demo-static] error:', err);
       if (!res.headersSent) finish(res, 500, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Server error\n');
       else res.end();
     });
-  });
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 4000, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    port,
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-        for (const socket of sockets) socket.destroy();
-      });
-    },
   };
+}
+
+export async function startStatic(opts: StaticOptions): Promise<StaticServer> {
+  const server = await listen(opts.port ?? 4000, opts.host);
+  server.server.on('request', createStatic(opts));
+  return { url: `${server.origin}/`, port: server.port, close: server.close };
 }

@@ -7,8 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect } from '@playwright/test';
-import { startApi, type DemoApi } from '../demo/api.ts';
-import { startIdp, type Idp } from '../demo/idp.ts';
+import { startApi, type DemoApi } from './fixtures/api.ts';
+import { startIdp, type Idp } from './fixtures/idp.ts';
 import { NGINX, NO_NGINX, freePort, startNginx } from './fixtures/nginx.ts';
 
 const SCREEN = 'http://127.0.0.1:4999';

@@ -3,7 +3,7 @@
  * script or style, connections only to the app itself (config.json), the IdP and the API. A full
  * sign-in must run without a single violation.
  */
-import { startApi } from '../demo/api.ts';
+import { startApi } from './fixtures/api.ts';
 import { startStatic, type StaticServer } from '../demo/static.ts';
 import { codeOnScreen, DEMO_API_AUDIENCE, expect, onPhone, test as stack } from './fixtures/stack.ts';
 

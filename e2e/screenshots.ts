@@ -10,9 +10,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { startApi } from '../demo/api.ts';
+import { startApi } from './fixtures/api.ts';
 import { CHROMIUM_ARGS, chromiumPath } from './fixtures/chromium.ts';
-import { DEMO_LOGIN, DEMO_PASSWORD, startIdp } from '../demo/idp.ts';
+import { DEMO_LOGIN, DEMO_PASSWORD, startIdp } from './fixtures/idp.ts';
 import { startStatic } from '../demo/static.ts';
 
 const { values } = parseArgs({

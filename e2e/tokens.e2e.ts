@@ -20,6 +20,9 @@ test.describe('short-lived tokens', () => {
     await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
 
     await expect.poll(() => refreshes.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    // The API call that follows the third refresh is answered a moment after the refresh left.
+    const answeredSince = (t: number) => api.requests.filter((r) => r.scheme !== 'preflight' && r.time > t).length;
+    await expect.poll(() => answeredSince(refreshes[2]!)).toBeGreaterThan(0);
     await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
     await expect(tv.getByTestId('api-error')).toHaveCount(0);
     // Every API call the page made was accepted: no call ever went out with a stale token.

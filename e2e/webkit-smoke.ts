@@ -3,7 +3,10 @@
  * (`WebKitWebDriver`, package webkit2gtk-driver; `xvfb-run` gives it a display). Playwright cannot
  * drive that engine, so this is a plain script: the TV is MiniBrowser, the phone is Chromium.
  *
- *   apt-get install -y webkit2gtk-driver xvfb && npm run build && npx tsx e2e/webkit-smoke.ts
+ *   apt-get install -y webkit2gtk-driver xvfb && npm run build && npm run smoke:webkit
+ *
+ * `npm test` runs it after the Playwright suite (.ci/run installs the packages). It waits on
+ * states, never on time, and gives up as a failure after WATCHDOG_MS so it cannot hang a CI run.
  *
  * WebKitGTK here is a current WebKit (2.4x), not Safari 12: it proves the build runs on a second
  * engine family, while `npm run check:dist` is the evidence for the old ones.
@@ -11,8 +14,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
-import { startApi } from '../demo/api.ts';
-import { DEMO_LOGIN, DEMO_PASSWORD, startIdp } from '../demo/idp.ts';
+import { startApi } from './fixtures/api.ts';
+import { DEMO_LOGIN, DEMO_PASSWORD, startIdp } from './fixtures/idp.ts';
+import { CHROMIUM_ARGS, chromiumPath } from './fixtures/chromium.ts';
+import { freePort } from './fixtures/nginx.ts';
 import { startStatic } from '../demo/static.ts';
 
 const MINIBROWSER = [
@@ -23,8 +28,23 @@ if (!MINIBROWSER || !existsSync('/usr/bin/WebKitWebDriver')) {
   console.error('WebKitGTK is not installed: apt-get install -y webkit2gtk-driver xvfb');
   process.exit(2);
 }
-const PORT = 4447;
+const WATCHDOG_MS = 90_000;
+const PORT = await freePort();
 const driver = spawn('xvfb-run', ['-a', 'WebKitWebDriver', `--port=${PORT}`], { stdio: 'ignore', detached: true });
+// The driver and its Xvfb go with this process, however it ends.
+const stopDriver = () => {
+  try {
+    if (driver.pid) process.kill(-driver.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+};
+process.on('exit', stopDriver);
+// A hung driver or browser fails the run instead of holding CI for ever.
+const watchdog = setTimeout(() => {
+  console.error(`webkit smoke: failed: no result within ${WATCHDOG_MS / 1000} s`);
+  process.exit(1);
+}, WATCHDOG_MS);
 
 async function wd<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`http://127.0.0.1:${PORT}${path}`, {
@@ -41,10 +61,7 @@ const app = await startStatic({ port: 0, root: 'dist' });
 const origin = new URL(app.url).origin;
 const idp = await startIdp({ port: 0, appOrigins: [origin], interval: 1 });
 const api = await startApi({ port: 0, issuer: idp.issuer, audience: 'http://127.0.0.1:4020/', appOrigins: [origin] });
-const phoneBrowser = await chromium.launch({
-  executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined,
-  args: ['--no-sandbox'],
-});
+const phoneBrowser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 let session = '';
 const step = (what: string) => console.log(`webkit: ${what}`);
 
@@ -112,9 +129,10 @@ try {
   process.exitCode = 1;
 } finally {
   if (session) await wd('DELETE', `/session/${session}`).catch(() => undefined);
-  if (driver.pid) process.kill(-driver.pid, 'SIGTERM');
+  stopDriver();
   await phoneBrowser.close();
   await api.close();
   await idp.close();
   await app.close();
+  clearTimeout(watchdog);
 }

@@ -327,3 +327,33 @@ describe('parseConfig: operator diagnostics', () => {
     expect(keys(parseConfig(valid, q('debug=maybe')))).toEqual(['debug']);
   });
 });
+
+describe('parseConfig: allow_http_host, the named exception for a LAN demo', () => {
+  const lan = { ...valid, issuer: 'http://192.168.1.20:4010', api: 'http://192.168.1.20:4020/' };
+
+  it('refuses plain http to a LAN address without it', () => {
+    expect(keys(parseConfig(lan, q()))).toEqual(['issuer', 'api']);
+  });
+
+  it('accepts plain http to exactly that host when config.json names it', () => {
+    const c = config(parseConfig({ ...lan, allow_http_host: '192.168.1.20' }, q()));
+    expect(c.allow_http_host).toBe('192.168.1.20');
+    expect(c.issuer.href).toBe('http://192.168.1.20:4010/');
+    expect(c.api?.href).toBe('http://192.168.1.20:4020/');
+    const other = parseConfig({ ...lan, allow_http_host: '192.168.1.20' }, q('api=http://192.168.1.21:4020/'));
+    expect(keys(other)).toEqual(['api']);
+  });
+
+  it('is ignored in the URL: a link cannot widen where tokens go', () => {
+    const result = parseConfig(lan, q('allow_http_host=192.168.1.20'));
+    expect(keys(result)).toEqual(['issuer', 'api']);
+    expect(config(parseConfig(valid, q('allow_http_host=192.168.1.20'))).allow_http_host).toBeUndefined();
+  });
+
+  it.each(['http://192.168.1.20', '192.168.1.20:4010', '192.168.1.20/x', 'a b', 'user@host'])(
+    'names a value that is not one host (%s)',
+    (value) => {
+      expect(keys(parseConfig({ ...valid, allow_http_host: value }, q()))).toEqual(['allow_http_host']);
+    },
+  );
+});

@@ -42,6 +42,8 @@ export interface Config {
   max_idle_codes: number;
   /** Operator overlay: effective config, endpoints, the last requests and errors (never tokens or codes). */
   debug: boolean;
+  /** config.json only: the one host plain http: may reach besides this machine (a LAN demo). */
+  allow_http_host?: string;
 }
 
 /** What can be wrong with a setting; the UI words each one (src/i18n). */
@@ -59,6 +61,7 @@ export const CONFIG_PROBLEMS = [
   'not_count', // not a whole number, 0 or more
   'not_language', // not a BCP 47 language tag
   'not_theme', // neither dark nor light
+  'not_host', // allow_http_host: not one host name or IP address
   'not_colour', // not #rgb, #rrggbb, rgb() or hsl()
   'logo_origin', // a logo neither https: nor on the app's origin
   'proxy_not_path', // proxy: not a path on this screen's own origin
@@ -127,9 +130,9 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export const isLoopback = (url: URL): boolean => LOOPBACK.has(url.hostname);
 
-/** https everywhere; plain http only to this machine, for development. */
-export const isAllowedUrl = (url: URL): boolean =>
-  url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url));
+/** https everywhere; plain http only to this machine, for development, or to the one `allow_http_host`. */
+export const isAllowedUrl = (url: URL, allowHttpHost?: string): boolean =>
+  url.protocol === 'https:' || (url.protocol === 'http:' && (isLoopback(url) || url.hostname === allowHttpHost));
 
 /** The file and the query merged (query wins); unknown keys are ignored. */
 function mergeSources(
@@ -141,7 +144,7 @@ function mergeSources(
   return raw;
 }
 
-function parseUrl(key: string, value: unknown, problems: ConfigProblem[]): URL | undefined {
+function parseUrl(key: string, value: unknown, problems: ConfigProblem[], allowHttpHost?: string): URL | undefined {
   if (typeof value !== 'string' || value.trim() === '') {
     problems.push({ key, problem: 'missing' });
     return undefined;
@@ -153,7 +156,7 @@ function parseUrl(key: string, value: unknown, problems: ConfigProblem[]): URL |
     problems.push({ key, problem: 'not_absolute_url', value });
     return undefined;
   }
-  if (!isAllowedUrl(url)) {
+  if (!isAllowedUrl(url, allowHttpHost)) {
     problems.push({ key, problem: 'not_https', value: url.protocol });
     return undefined;
   }
@@ -213,8 +216,30 @@ function parseProxy(value: unknown, problems: ConfigProblem[]): string | undefin
   return path.endsWith('/') ? path : `${path}/`;
 }
 
-const optionalUrl = (key: string, value: unknown, problems: ConfigProblem[]): URL | undefined =>
-  value === undefined || value === null || value === '' ? undefined : parseUrl(key, value, problems);
+const optionalUrl = (
+  key: string,
+  value: unknown,
+  problems: ConfigProblem[],
+  allowHttpHost?: string,
+): URL | undefined =>
+  value === undefined || value === null || value === '' ? undefined : parseUrl(key, value, problems, allowHttpHost);
+
+/**
+ * A host name or IP address, nothing else (no scheme, port or path). Read from config.json only,
+ * never from the URL: a link must not be able to widen where the screen sends its tokens.
+ */
+function parseHttpHost(value: unknown, problems: ConfigProblem[]): string | undefined {
+  const text = optionalString('allow_http_host', value, problems);
+  if (text === undefined) return undefined;
+  try {
+    const url = new URL(`http://${text}/`);
+    if (url.hostname === text.toLowerCase()) return url.hostname;
+  } catch {
+    // not a host
+  }
+  problems.push({ key: 'allow_http_host', problem: 'not_host', value: text });
+  return undefined;
+}
 
 function parseCount(key: string, value: unknown, fallback: number, problems: ConfigProblem[]): number {
   if (value === undefined || value === null || value === '') return fallback;
@@ -253,14 +278,15 @@ export function parseConfig(
 ): ConfigResult {
   const raw = mergeSources(file, query);
   const problems: ConfigProblem[] = [];
+  const allow_http_host = parseHttpHost(file?.allow_http_host, problems);
 
-  const issuer = parseUrl('issuer', raw.issuer, problems);
+  const issuer = parseUrl('issuer', raw.issuer, problems, allow_http_host);
   const client_id = optionalString('client_id', raw.client_id, problems);
   if (!client_id && !problems.some((p) => p.key === 'client_id')) {
     problems.push({ key: 'client_id', problem: 'missing' });
   }
   const scope = optionalString('scope', raw.scope, problems) ?? DEFAULT_SCOPE;
-  const api = raw.api === undefined || raw.api === '' ? undefined : parseUrl('api', raw.api, problems);
+  const api = raw.api === undefined || raw.api === '' ? undefined : parseUrl('api', raw.api, problems, allow_http_host);
   const audience = optionalString('audience', raw.audience, problems);
   const resource = optionalString('resource', raw.resource, problems);
   if (resource !== undefined) {
@@ -290,10 +316,11 @@ export function parseConfig(
     'device_authorization_endpoint',
     raw.device_authorization_endpoint,
     problems,
+    allow_http_host,
   );
-  const token_endpoint = optionalUrl('token_endpoint', raw.token_endpoint, problems);
-  const revocation_endpoint = optionalUrl('revocation_endpoint', raw.revocation_endpoint, problems);
-  const userinfo_endpoint = optionalUrl('userinfo_endpoint', raw.userinfo_endpoint, problems);
+  const token_endpoint = optionalUrl('token_endpoint', raw.token_endpoint, problems, allow_http_host);
+  const revocation_endpoint = optionalUrl('revocation_endpoint', raw.revocation_endpoint, problems, allow_http_host);
+  const userinfo_endpoint = optionalUrl('userinfo_endpoint', raw.userinfo_endpoint, problems, allow_http_host);
   const themeText = optionalString('theme', raw.theme, problems) ?? DEFAULTS.theme;
   const theme = themeText === 'light' || themeText === 'dark' ? themeText : DEFAULTS.theme;
   if (theme !== themeText) problems.push({ key: 'theme', problem: 'not_theme', value: themeText });
@@ -335,6 +362,7 @@ export function parseConfig(
       kiosk,
       max_idle_codes,
       debug,
+      allow_http_host,
     },
   };
 }

@@ -153,6 +153,15 @@ describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
     expect(code.verification_uri).toBe('http://localhost:3000/device');
   });
 
+  it('accepts an http verification_uri on the one allowHttpHost (a LAN demo), and no other', async () => {
+    const { idp, ctx } = setup();
+    ctx.net = { ...ctx.net, allowHttpHost: '192.168.1.20' };
+    const lan = { verification_uri: 'http://192.168.1.20:4010/device', verification_uri_complete: undefined };
+    expect((await getCode(idp, ctx, lan)).code.verification_uri).toBe('http://192.168.1.20:4010/device');
+    idp.queue(DEVICE, codeAnswer({ verification_uri: 'http://192.168.1.21:4010/device' }));
+    expect(asAppError(await failure(idp.clock, requestDeviceCode(ctx))).code).toBe('insecure_uri');
+  });
+
   it('refuses a user_code longer than 32 characters', async () => {
     const { idp, ctx } = setup();
     idp.queue(DEVICE, codeAnswer({ user_code: 'A'.repeat(33) }));

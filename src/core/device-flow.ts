@@ -58,11 +58,11 @@ export const MAX_USER_CODE_LENGTH = 32;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
 
-function checkUri(name: string, value: string | undefined): void {
+function checkUri(name: string, value: string | undefined, allowHttpHost?: string): void {
   if (value === undefined) return;
   let ok = false;
   try {
-    ok = isAllowedUrl(new URL(value));
+    ok = isAllowedUrl(new URL(value), allowHttpHost);
   } catch {
     // not a URL at all
   }
@@ -100,8 +100,8 @@ export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal):
       url: as.device_authorization_endpoint,
     });
   }
-  checkUri('verification_uri', res.verification_uri);
-  checkUri('verification_uri_complete', res.verification_uri_complete);
+  checkUri('verification_uri', res.verification_uri, net.allowHttpHost);
+  checkUri('verification_uri_complete', res.verification_uri_complete, net.allowHttpHost);
   // The code is shown as text only; still, a person cannot type a paragraph, an empty code or
   // characters they cannot see (and which could make the code on screen read differently).
   const code = res.user_code;

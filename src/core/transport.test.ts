@@ -120,6 +120,15 @@ describe('requestOptions: the one door to the network', () => {
     expect(idp.requests).toHaveLength(0);
   });
 
+  it('sends plain http to the one allowHttpHost (config allow_http_host), and to no other host', async () => {
+    const idp = fakeIdp();
+    idp.net.allowHttpHost = '192.168.1.20';
+    idp.queue('http://192.168.1.20:4010/token', text('{}'));
+    expect((await send(idp, 'http://192.168.1.20:4010/token')).status).toBe(200);
+    expect((await appError(send(idp, 'http://192.168.1.21:4010/token'))).code).toBe('insecure_uri');
+    expect(idp.requests).toHaveLength(1);
+  });
+
   it('hands oauth4webapi an application/json body with provider quirks normalised', async () => {
     const idp = fakeIdp();
     idp.queue(TOKEN, text(JSON.stringify({ error: 'authorization_pending' }), 200, { 'content-type': 'text/plain' }));

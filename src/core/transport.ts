@@ -21,6 +21,8 @@ export interface Net {
   client_id: string;
   timeoutMs?: number;
   maxBytes?: number;
+  /** config `allow_http_host`: the one host besides this machine that plain http: may reach. */
+  allowHttpHost?: string;
   /** Told of every finished request (config `debug`): what and how long, never a body or a query. */
   onRequest?(record: RequestRecord): void;
 }
@@ -146,7 +148,7 @@ async function readAnswer(
 export function requestOptions(net: Net, endpoint: Endpoint, signal?: AbortSignal) {
   const timeoutMs = net.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const send = async (url: string, init: object): Promise<Response> => {
-    if (!isAllowedUrl(new URL(url))) {
+    if (!isAllowedUrl(new URL(url), net.allowHttpHost)) {
       throw new AppError('insecure_uri', {
         reason: 'request',
         facts: { endpoint, origin: originOf(url) },

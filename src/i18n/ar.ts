@@ -114,6 +114,7 @@ const ar: Messages = {
   config_not_count: 'يجب أن يكون الإعداد "{key}" عددًا صحيحًا (0 أو أكثر)، والقيمة المعطاة "{value}".',
   config_not_language: 'الإعداد "{key}": القيمة "{value}" ليست وسم لغة وفق BCP 47.',
   config_not_theme: 'يجب أن يكون الإعداد "{key}" ‏dark أو light، والقيمة المعطاة "{value}".',
+  config_not_host: 'يجب أن يكون الإعداد "{key}" اسم مضيف واحدًا أو عنوان IP، والقيمة المعطاة "{value}".',
   config_not_colour:
     'يجب أن يكون الإعداد "{key}" لونًا بصيغة #rgb أو #rrggbb أو rgb() أو hsl()، والقيمة المعطاة "{value}".',
   config_logo_origin:

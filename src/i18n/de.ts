@@ -111,6 +111,8 @@ const de: Messages = {
   config_not_count: 'Die Einstellung „{key}“ muss eine ganze Zahl sein (0 oder mehr), angegeben ist „{value}“.',
   config_not_language: 'Einstellung „{key}“: „{value}“ ist kein BCP-47-Sprachkürzel.',
   config_not_theme: 'Die Einstellung „{key}“ muss dark oder light sein, angegeben ist „{value}“.',
+  config_not_host:
+    'Die Einstellung „{key}“ muss genau ein Hostname oder eine IP-Adresse sein, angegeben ist „{value}“.',
   config_not_colour:
     'Die Einstellung „{key}“ muss eine Farbe als #rgb, #rrggbb, rgb() oder hsl() sein, angegeben ist „{value}“.',
   config_logo_origin:

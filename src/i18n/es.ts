@@ -112,6 +112,7 @@ const es: Messages = {
   config_not_count: 'El ajuste «{key}» debe ser un número entero (0 o más); se recibió «{value}».',
   config_not_language: 'Ajuste «{key}»: «{value}» no es una etiqueta de idioma BCP 47.',
   config_not_theme: 'El ajuste «{key}» debe ser dark o light; se recibió «{value}».',
+  config_not_host: 'El ajuste «{key}» debe ser un único nombre de host o dirección IP; se recibió «{value}».',
   config_not_colour: 'El ajuste «{key}» debe ser un color #rgb, #rrggbb, rgb() o hsl(); se recibió «{value}».',
   config_logo_origin:
     'El ajuste «{key}» debe ser una URL https: o estar en el origen de esta aplicación; se recibió «{value}».',

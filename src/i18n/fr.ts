@@ -112,6 +112,7 @@ const fr: Messages = {
   config_not_count: 'Le réglage « {key} » doit être un nombre entier (0 ou plus), reçu « {value} ».',
   config_not_language: 'Réglage « {key} » : « {value} » n’est pas une étiquette de langue BCP 47.',
   config_not_theme: 'Le réglage « {key} » doit valoir dark ou light, reçu « {value} ».',
+  config_not_host: 'Le réglage « {key} » doit être un seul nom d’hôte ou une adresse IP, reçu « {value} ».',
   config_not_colour: 'Le réglage « {key} » doit être une couleur #rgb, #rrggbb, rgb() ou hsl(), reçu « {value} ».',
   config_logo_origin:
     'Le réglage « {key} » doit être une URL https: ou une adresse sur l’origine de cette application, reçu « {value} ».',

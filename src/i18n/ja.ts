@@ -109,6 +109,7 @@ const ja: Messages = {
   config_not_count: '設定「{key}」は整数 (0 以上) である必要があります。指定値: 「{value}」',
   config_not_language: '設定「{key}」: 「{value}」は BCP 47 の言語タグではありません。',
   config_not_theme: '設定「{key}」は dark か light である必要があります。指定値: 「{value}」',
+  config_not_host: '設定「{key}」は 1 つのホスト名または IP アドレスである必要があります。指定値: 「{value}」',
   config_not_colour:
     '設定「{key}」は #rgb、#rrggbb、rgb()、hsl() のいずれかの色である必要があります。指定値: 「{value}」',
   config_logo_origin:

@@ -212,6 +212,7 @@ export class Session {
       clock: this.#deps.clock,
       appOrigin: url.origin,
       client_id: config.client_id,
+      allowHttpHost: config.allow_http_host,
     };
     if (config.debug) {
       this.debug ??= emptyDebugLog();
