@@ -62,17 +62,18 @@ async function expectNotClipped(page: Page, ids: string[]) {
 
 for (const { name, width, height } of VIEWPORTS) {
   test.describe(`${name} ${width}×${height}`, () => {
-    test('the code screen fits without clipping or overlap, with the code as the largest text', async ({ tv }) => {
+    test('the code screen fits without clipping or overlap, with the code as the largest text', async ({ openTv }) => {
+      const tv = await openTv({ query: { screen_name: 'Meeting room 4.12, 4th floor, east wing' } });
       await tv.setViewportSize({ width, height });
       const { userCode } = await codeOnScreen(tv);
       // CONTRACT.md: the text exactly as the IdP sent it; grouping is visual only.
       await expect(tv.getByTestId('user-code')).toHaveText(userCode);
       expect(userCode).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
 
-      const all = await boxes(tv, CODE_PARTS);
+      const all = await boxes(tv, [...CODE_PARTS, 'screen-name', 'caution']);
       expectInside(all, width, height);
       expectApart(all);
-      await expectNotClipped(tv, ['user-code', 'verification-uri']);
+      await expectNotClipped(tv, ['user-code', 'verification-uri', 'screen-name', 'caution']);
       // RFC 8628 §3.3.1: the address and the code are shown beside the QR, not instead of it.
       expect(all['qr']!.width).toBeGreaterThanOrEqual(Math.min(width, height) * 0.4);
 

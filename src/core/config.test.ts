@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCOPE, DEFAULTS, loadConfigFile, parseConfig, type ConfigResult } from './config';
+import {
+  DEFAULT_SCOPE,
+  DEFAULTS,
+  FILE_ONLY_KEYS,
+  loadConfigFile,
+  parseConfig,
+  SCREEN_NAME_MAX,
+  type ConfigResult,
+} from './config';
 
 const q = (s = '') => new URLSearchParams(s);
 const valid = { issuer: 'https://idp.example', client_id: 'screen-signin' };
@@ -344,10 +352,12 @@ describe('parseConfig: allow_http_host, the named exception for a LAN demo', () 
     expect(keys(other)).toEqual(['api']);
   });
 
-  it('is ignored in the URL: a link cannot widen where tokens go', () => {
+  it('is refused in the URL, naming it: a link cannot widen where tokens go', () => {
     const result = parseConfig(lan, q('allow_http_host=192.168.1.20'));
-    expect(keys(result)).toEqual(['issuer', 'api']);
-    expect(config(parseConfig(valid, q('allow_http_host=192.168.1.20'))).allow_http_host).toBeUndefined();
+    expect(keys(result)).toEqual(['allow_http_host', 'issuer', 'api']);
+    expect(problems(parseConfig(valid, q('allow_http_host=192.168.1.20')))).toEqual([
+      { key: 'allow_http_host', problem: 'file_only' },
+    ]);
   });
 
   it.each(['http://192.168.1.20', '192.168.1.20:4010', '192.168.1.20/x', 'a b', 'user@host'])(
@@ -356,4 +366,150 @@ describe('parseConfig: allow_http_host, the named exception for a LAN demo', () 
       expect(keys(parseConfig({ ...valid, allow_http_host: value }, q()))).toEqual(['allow_http_host']);
     },
   );
+});
+
+describe('parseConfig: what a link may change (RFC 8628 §5.4 remote phishing)', () => {
+  const page = new URL('https://screens.example/room/');
+  const crafted = 'https://evil.example';
+
+  it('refuses a URL issuer when config.json locks it, naming the key and keeping the file out of it', () => {
+    const p = problems(parseConfig({ ...valid, locked: ['issuer'] }, q(`issuer=${crafted}`)));
+    expect(p).toEqual([{ key: 'issuer', problem: 'locked' }]);
+  });
+
+  it('still lets the URL change the keys config.json does not lock', () => {
+    const c = config(parseConfig({ ...valid, locked: ['issuer'] }, q('client_id=tv-2&screen_name=Room+2')));
+    expect([c.issuer.href, c.client_id, c.screen_name]).toEqual(['https://idp.example/', 'tv-2', 'Room 2']);
+  });
+
+  it('locks every key with "*", even one config.json leaves unset', () => {
+    const p = problems(parseConfig({ ...valid, locked: '*' }, q('client_id=tv-2&title=Hello&dpop=false')));
+    expect(p).toEqual([
+      { key: 'client_id', problem: 'locked' },
+      { key: 'dpop', problem: 'locked' },
+      { key: 'title', problem: 'locked' },
+    ]);
+  });
+
+  it("accepts a locked key the URL repeats with config.json's own value, so old links keep working", () => {
+    const file = { ...valid, dpop: false, locked: '*' };
+    const c = config(parseConfig(file, q('issuer=https://idp.example&client_id=screen-signin&dpop=false')));
+    expect(c.dpop).toBe(false);
+  });
+
+  it('counts an empty URL value as a change: a link may not unset a locked api', () => {
+    const file = { ...valid, api: 'https://api.example/me', locked: ['api'] };
+    expect(problems(parseConfig(file, q('api=')))).toEqual([{ key: 'api', problem: 'locked' }]);
+  });
+
+  it.each(FILE_ONLY_KEYS)('never takes %s from the URL: only config.json may set it', (key) => {
+    const p = problems(parseConfig(valid, q(`${key}=*`)));
+    expect(p).toEqual([{ key, problem: 'file_only' }]);
+  });
+
+  it("does not let a URL's locked lift config.json's", () => {
+    const p = problems(parseConfig({ ...valid, locked: ['issuer'] }, q(`locked=&issuer=${crafted}`)));
+    expect(p).toEqual([
+      { key: 'locked', problem: 'file_only' },
+      { key: 'issuer', problem: 'locked' },
+    ]);
+  });
+
+  it.each([
+    ['a key that does not exist', ['issuer', 'isuer'], 'isuer'],
+    ['a single key instead of a list', 'issuer', 'issuer'],
+    ['a number in the list', ['issuer', 4], '4'],
+  ])('names a locked that is %s', (_what, locked, value) => {
+    expect(problems(parseConfig({ ...valid, locked }, q()))).toEqual([
+      { key: 'locked', problem: 'not_key_list', value },
+    ]);
+  });
+
+  it("refuses a URL endpoint on another origin than the issuer's, even without config.json", () => {
+    const query = q(`issuer=https://idp.example&client_id=tv&token_endpoint=${crafted}/token`);
+    expect(problems(parseConfig(undefined, query))).toEqual([
+      { key: 'token_endpoint', problem: 'foreign_origin', value: crafted },
+    ]);
+  });
+
+  it("accepts URL endpoints on the issuer's origin (GitHub's are on github.com)", () => {
+    const query = q(
+      'issuer=https://github.com&client_id=tv&device_authorization_endpoint=https://github.com/login/device/code' +
+        '&token_endpoint=https://github.com/login/oauth/access_token',
+    );
+    expect(config(parseConfig(undefined, query)).token_endpoint?.href).toBe(
+      'https://github.com/login/oauth/access_token',
+    );
+  });
+
+  it('accepts a URL endpoint on an origin config.json already gives an endpoint (Entra userinfo on Graph)', () => {
+    const file = { ...valid, userinfo_endpoint: 'https://graph.microsoft.com/oidc/userinfo' };
+    const c = config(parseConfig(file, q('userinfo_endpoint=https://graph.microsoft.com/v1.0/me')));
+    expect(c.userinfo_endpoint?.href).toBe('https://graph.microsoft.com/v1.0/me');
+  });
+
+  it("refuses a URL api on another server when the issuer is config.json's: the token would go there", () => {
+    const file = { ...valid, api: 'https://api.example/me' };
+    expect(problems(parseConfig(file, q(`api=${crafted}/collect`)))).toEqual([
+      { key: 'api', problem: 'foreign_origin', value: crafted },
+    ]);
+    expect(problems(parseConfig({ ...valid, locked: ['issuer'] }, q(`api=${crafted}/collect`)))).toEqual([
+      { key: 'api', problem: 'foreign_origin', value: crafted },
+    ]);
+  });
+
+  it("accepts a URL api on the origin of config.json's api or issuer", () => {
+    const file = { ...valid, api: 'https://api.example/me' };
+    expect(config(parseConfig(file, q('api=https://api.example/rooms/4'))).api?.href).toBe(
+      'https://api.example/rooms/4',
+    );
+    expect(config(parseConfig(file, q('api=https://idp.example/userinfo'))).api?.href).toBe(
+      'https://idp.example/userinfo',
+    );
+  });
+
+  it('lets a URL that sets the issuer set api anywhere, as docs/contract.md §1 has it', () => {
+    const query = q('issuer=https://login.example&client_id=tv&api=https://api.example/me');
+    expect(config(parseConfig(undefined, query)).api?.href).toBe('https://api.example/me');
+    expect(config(parseConfig(valid, query)).api?.href).toBe('https://api.example/me');
+  });
+
+  it("refuses a URL logo from another server when the issuer is config.json's, but not one on the screen's origin", () => {
+    expect(problems(parseConfig(valid, q(`logo=${crafted}/logo.png`), page))).toEqual([
+      { key: 'logo', problem: 'foreign_origin', value: crafted },
+    ]);
+    expect(config(parseConfig(valid, q('logo=/brand/room4.svg'), page)).logo?.href).toBe(
+      'https://screens.example/brand/room4.svg',
+    );
+    const file = { ...valid, logo: 'https://cdn.example/brand/a.svg' };
+    expect(config(parseConfig(file, q('logo=https://cdn.example/brand/b.svg'), page)).logo?.href).toBe(
+      'https://cdn.example/brand/b.svg',
+    );
+  });
+});
+
+describe('parseConfig: screen_name', () => {
+  it('reads the name of the screen from config.json or the URL', () => {
+    expect(config(parseConfig({ ...valid, screen_name: 'Room 4.12, 4th floor' }, q())).screen_name).toBe(
+      'Room 4.12, 4th floor',
+    );
+    expect(config(parseConfig(valid, q('screen_name=Lobby'))).screen_name).toBe('Lobby');
+    expect(config(parseConfig(valid, q())).screen_name).toBeUndefined();
+  });
+
+  it.each([
+    ['too long for a label', 'R'.repeat(SCREEN_NAME_MAX + 1)],
+    ['a right-to-left override (it reads reversed)', 'Room \u202e21.4'],
+    ['a zero-width space', 'Room\u200b 4'],
+    ['a line break', 'Room 4\nGo to evil.example'],
+  ])('refuses a screen_name that is %s', (_what, screen_name) => {
+    expect(problems(parseConfig({ ...valid, screen_name }, q()))).toEqual([
+      { key: 'screen_name', problem: 'not_plain_text', value: String(SCREEN_NAME_MAX) },
+    ]);
+  });
+
+  it('accepts a screen_name of exactly the longest length, in any script', () => {
+    const name = '会'.repeat(SCREEN_NAME_MAX);
+    expect(config(parseConfig({ ...valid, screen_name: name }, q())).screen_name).toBe(name);
+  });
 });

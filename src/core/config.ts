@@ -1,8 +1,14 @@
 /**
  * Runtime configuration: `config.json` beside index.html, then URL query parameters on top (the URL
  * wins). One static build serves many screens, so nothing here is baked in at build time.
+ *
+ * The URL is the less trusted source: anyone can send a link to the screen's origin (RFC 8628 §5.4
+ * remote phishing). So some keys are config.json's alone (FILE_ONLY_KEYS), config.json may `lock`
+ * keys against the URL, and addresses the URL gives may only point where config.json already
+ * points (see `urlAddressProblems`).
  */
 import { parseColor } from './color.ts';
+import { UNSHOWABLE } from './showable.ts';
 
 export interface Config {
   issuer: URL;
@@ -42,6 +48,8 @@ export interface Config {
   max_idle_codes: number;
   /** Operator overlay: effective config, endpoints, the last requests and errors (never tokens or codes). */
   debug: boolean;
+  /** Which screen this is, shown beside the code so the person approving can check it is the one they see. */
+  screen_name?: string;
   /** config.json only: the one host plain http: may reach besides this machine (a LAN demo). */
   allow_http_host?: string;
 }
@@ -67,6 +75,11 @@ export const CONFIG_PROBLEMS = [
   'proxy_not_path', // proxy: not a path on this screen's own origin
   'proxy_not_plain', // proxy: "//", "..", "%", a query, …
   'proxy_root', // proxy: "/", where the screen itself is served
+  'file_only', // a key only config.json may set, given in the URL
+  'locked', // a key config.json locks, changed by the URL
+  'not_key_list', // locked: neither "*" nor a list of known keys; value: what is wrong
+  'foreign_origin', // an address from the URL on an origin config.json does not name; value: that origin
+  'not_plain_text', // value: the most characters allowed; or invisible or reordering characters
   'file_unreachable', // config.json could not be loaded
   'file_status', // config.json answered an HTTP error; value: the status
   'file_not_object', // config.json is not a JSON object
@@ -123,8 +136,24 @@ const KEYS = [
   'kiosk',
   'max_idle_codes',
   'debug',
+  'screen_name',
 ] as const;
 type Key = (typeof KEYS)[number];
+
+/**
+ * Keys only config.json may set, never the URL: they decide what the screen trusts, and a link must
+ * not be able to widen that. A URL that sets one is refused, naming the key.
+ */
+export const FILE_ONLY_KEYS = ['locked', 'allow_http_host'] as const;
+type FileOnlyKey = (typeof FILE_ONLY_KEYS)[number];
+
+type EndpointKey = Extract<Key, `${string}_endpoint`>;
+const URL_ENDPOINT_KEYS = KEYS.filter((key): key is EndpointKey => key.endsWith('_endpoint'));
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([...KEYS, ...FILE_ONLY_KEYS]);
+
+/** A screen name is a label beside the code, not a paragraph. */
+export const SCREEN_NAME_MAX = 80;
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -134,14 +163,59 @@ export const isLoopback = (url: URL): boolean => LOOPBACK.has(url.hostname);
 export const isAllowedUrl = (url: URL, allowHttpHost?: string): boolean =>
   url.protocol === 'https:' || (url.protocol === 'http:' && (isLoopback(url) || url.hostname === allowHttpHost));
 
-/** The file and the query merged (query wins); unknown keys are ignored. */
+/** config.json's `locked`: which keys the URL may not change. */
+function parseLocked(value: unknown, problems: ConfigProblem[]): (key: Key) => boolean {
+  if (value === undefined || value === null) return () => false;
+  if (value === '*') return () => true;
+  if (Array.isArray(value)) {
+    const unknown = value.filter((k) => typeof k !== 'string' || !KNOWN_KEYS.has(k));
+    if (!unknown.length) {
+      const locked = new Set<unknown>(value);
+      return (key) => locked.has(key);
+    }
+    problems.push({ key: 'locked', problem: 'not_key_list', value: unknown.map(String).join(', ') });
+  } else {
+    problems.push({ key: 'locked', problem: 'not_key_list', value: String(value) });
+  }
+  return () => false; // the problem already stops the screen
+}
+
+/** The query repeating config.json's own value changes nothing, so it is no override (old links keep working). */
+const sameValue = (text: string, fileValue: unknown): boolean =>
+  (typeof fileValue === 'string' || typeof fileValue === 'number' || typeof fileValue === 'boolean') &&
+  String(fileValue) === text;
+
+interface Merged {
+  raw: Partial<Record<Key, unknown>> & Partial<Record<FileOnlyKey, unknown>>;
+  /** The keys whose value is the URL's. */
+  fromUrl: ReadonlySet<Key>;
+}
+
+/** The file and the query merged (query wins, unless config.json forbids it); unknown keys are ignored. */
 function mergeSources(
   file: Record<string, unknown> | undefined,
   query: URLSearchParams,
-): Partial<Record<Key, unknown>> {
-  const raw: Partial<Record<Key, unknown>> = {};
-  for (const key of KEYS) raw[key] = query.get(key) ?? file?.[key];
-  return raw;
+  problems: ConfigProblem[],
+): Merged {
+  const raw: Merged['raw'] = {};
+  const fromUrl = new Set<Key>();
+  for (const key of FILE_ONLY_KEYS) {
+    if (query.has(key)) problems.push({ key, problem: 'file_only' });
+    raw[key] = file?.[key];
+  }
+  const locked = parseLocked(raw.locked, problems);
+  for (const key of KEYS) {
+    const text = query.get(key);
+    raw[key] = file?.[key];
+    if (text === null || sameValue(text, raw[key])) continue;
+    if (locked(key)) {
+      problems.push({ key, problem: 'locked' });
+      continue;
+    }
+    raw[key] = text;
+    fromUrl.add(key);
+  }
+  return { raw, fromUrl };
 }
 
 function parseUrl(key: string, value: unknown, problems: ConfigProblem[], allowHttpHost?: string): URL | undefined {
@@ -267,6 +341,60 @@ function parseLogo(value: unknown, page: URL | undefined, problems: ConfigProble
   return undefined;
 }
 
+/** A label a person reads: plain, short, nothing invisible or reordering. */
+function parseScreenName(value: unknown, problems: ConfigProblem[]): string | undefined {
+  const text = optionalString('screen_name', value, problems);
+  if (text === undefined || (Array.from(text).length <= SCREEN_NAME_MAX && !UNSHOWABLE.test(text))) return text;
+  problems.push({ key: 'screen_name', problem: 'not_plain_text', value: String(SCREEN_NAME_MAX) });
+  return undefined;
+}
+
+const originOrUndefined = (value: unknown, base?: URL): string | undefined => {
+  if (typeof value !== 'string' || !value.trim()) return undefined;
+  try {
+    return new URL(value.trim(), base).origin;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Where addresses from the URL may point, so that a link cannot send the device code or a token to
+ * another server while the person approves at the real IdP (RFC 8628 §5.4):
+ * - an endpoint (`*_endpoint`) only to the issuer's origin, or an origin config.json gives the
+ *   issuer or an endpoint; `proxy` is a path on the screen's own origin anyway (parseProxy);
+ * - when the issuer is config.json's, `api` (it receives the access token) only to one of those
+ *   origins or config.json's `api` origin, and `logo` only to the screen's own origin or
+ *   config.json's `logo` origin (a picture on the trusted screen could spell a false instruction).
+ * With the issuer from the URL there is nothing to anchor `api` or `logo` to: the URL configures
+ * the screen, as docs/contract.md §1 has it, and `locked` is how a deployer forbids that.
+ */
+function urlAddressProblems(
+  file: Record<string, unknown> | undefined,
+  fromUrl: ReadonlySet<Key>,
+  given: Partial<Record<'issuer' | 'api' | 'logo' | EndpointKey, URL>>,
+  page: URL | undefined,
+): ConfigProblem[] {
+  if (!given.issuer) return []; // already a problem
+  const named = (keys: readonly string[], base?: URL) =>
+    keys.map((key) => originOrUndefined(file?.[key], base)).filter((o): o is string => o !== undefined);
+  const idp = new Set([given.issuer.origin, ...named(['issuer', ...URL_ENDPOINT_KEYS])]);
+  const allowed: Partial<Record<'api' | 'logo' | EndpointKey, Set<string>>> = {};
+  for (const key of URL_ENDPOINT_KEYS) allowed[key] = idp;
+  if (!fromUrl.has('issuer') && named(['issuer']).length) {
+    allowed.api = new Set([...idp, ...named(['api'])]);
+    allowed.logo = new Set([...(page ? [page.origin] : []), ...named(['logo'], page)]);
+  }
+  const problems: ConfigProblem[] = [];
+  for (const [key, origins] of Object.entries(allowed) as [keyof typeof allowed, Set<string>][]) {
+    const url = given[key];
+    if (fromUrl.has(key) && url && !origins.has(url.origin)) {
+      problems.push({ key, problem: 'foreign_origin', value: url.origin });
+    }
+  }
+  return problems;
+}
+
 /**
  * `page` is the app's own URL: relative logo paths resolve against it, and its origin may serve
  * the logo over plain http (a local demo).
@@ -276,9 +404,9 @@ export function parseConfig(
   query: URLSearchParams,
   page?: URL,
 ): ConfigResult {
-  const raw = mergeSources(file, query);
   const problems: ConfigProblem[] = [];
-  const allow_http_host = parseHttpHost(file?.allow_http_host, problems);
+  const { raw, fromUrl } = mergeSources(file, query, problems);
+  const allow_http_host = parseHttpHost(raw.allow_http_host, problems);
 
   const issuer = parseUrl('issuer', raw.issuer, problems, allow_http_host);
   const client_id = optionalString('client_id', raw.client_id, problems);
@@ -333,6 +461,15 @@ export function parseConfig(
   const kiosk = parseBoolean('kiosk', raw.kiosk, DEFAULTS.kiosk, problems);
   const max_idle_codes = parseCount('max_idle_codes', raw.max_idle_codes, DEFAULTS.max_idle_codes, problems);
   const debug = parseBoolean('debug', raw.debug, DEFAULTS.debug, problems);
+  const screen_name = parseScreenName(raw.screen_name, problems);
+  problems.push(
+    ...urlAddressProblems(
+      file,
+      fromUrl,
+      { issuer, api, logo, device_authorization_endpoint, token_endpoint, revocation_endpoint, userinfo_endpoint },
+      page,
+    ),
+  );
 
   if (problems.length || !issuer || !client_id) return { ok: false, problems };
   return {
@@ -362,6 +499,7 @@ export function parseConfig(
       kiosk,
       max_idle_codes,
       debug,
+      screen_name,
       allow_http_host,
     },
   };

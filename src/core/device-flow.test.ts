@@ -1,8 +1,10 @@
+import QRCode from 'qrcode';
 import { describe, expect, it, vi } from 'vitest';
 import {
   afterPoll,
   BACKOFF_CAP_MS,
   DEFAULT_INTERVAL_MS,
+  MAX_SHOWN_URI_LENGTH,
   MIN_INTERVAL_MS,
   pollForTokens,
   requestDeviceCode,
@@ -262,6 +264,94 @@ describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
     const { idp, ctx } = setup();
     idp.queue(DEVICE, codeAnswer({ device_code: undefined }));
     expect(asAppError(await failure(idp.clock, requestDeviceCode(ctx))).code).toBe('bad_response');
+  });
+});
+
+describe('requestDeviceCode: the addresses shown are the addresses checked (RFC 8628 §5.4)', () => {
+  /** An address on the IdP's origin exactly `length` characters long. */
+  const uriOfLength = (length: number, prefix = 'https://idp.example/activate?user_code=') =>
+    prefix + 'x'.repeat(length - prefix.length);
+
+  it.each(['verification_uri', 'verification_uri_complete'])(
+    'refuses a %s with a user name before "@", which reads as one host and leads to another',
+    async (field) => {
+      const { idp, ctx } = setup();
+      idp.queue(DEVICE, codeAnswer({ [field]: 'https://idp.example@evil.example/activate' }));
+      const error = asAppError(await failure(idp.clock, requestDeviceCode(ctx)));
+      expect([error.code, error.reason, error.facts.field]).toEqual(['insecure_uri', 'userinfo', field]);
+    },
+  );
+
+  it('refuses userinfo with a password too', async () => {
+    const { idp, ctx } = setup();
+    idp.queue(DEVICE, codeAnswer({ verification_uri: 'https://:pw@evil.example/' }));
+    expect(asAppError(await failure(idp.clock, requestDeviceCode(ctx))).reason).toBe('userinfo');
+  });
+
+  it.each([
+    ['a look-alike host in punycode', 'https://\u0430pple.example/device', 'https://xn--pple-43d.example/device'],
+    [
+      'a bidi override in the path percent-encoded',
+      'https://idp.example/\u202eevil',
+      'https://idp.example/%E2%80%AEevil',
+    ],
+    [
+      'scheme and host in lower case, the default port dropped',
+      'HTTPS://IdP.Example:443/Device',
+      'https://idp.example/Device',
+    ],
+  ])('gives the address normalised, with %s', async (_what, sent, shown) => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx, { verification_uri: sent, verification_uri_complete: undefined });
+    expect(code.verification_uri).toBe(shown);
+  });
+
+  it('normalises verification_uri_complete too', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx, {
+      verification_uri_complete: 'https://IDP.example/activate?user_code=WDJB MJHT',
+    });
+    expect(code.verification_uri_complete).toBe('https://idp.example/activate?user_code=WDJB%20MJHT');
+  });
+
+  it('keeps verification_uri_complete for the QR when it is on the origin of verification_uri', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    expect(code.verification_uri_complete).toBe('https://idp.example/activate?user_code=WDJB-MJHT');
+  });
+
+  it.each([
+    ['another host', 'https://evil.example/activate?user_code=WDJB-MJHT'],
+    ['another port', 'https://idp.example:8443/activate?user_code=WDJB-MJHT'],
+    ['another scheme', 'http://localhost/activate?user_code=WDJB-MJHT'],
+  ])('drops a verification_uri_complete on %s, so the QR opens the address shown', async (_what, complete) => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx, { verification_uri_complete: complete });
+    expect(code.verification_uri).toBe('https://idp.example/activate');
+    expect(code.verification_uri_complete).toBeUndefined();
+  });
+
+  it('keeps the longest address a readable QR holds: it fits a version-10 QR at level M', async () => {
+    const longest = uriOfLength(MAX_SHOWN_URI_LENGTH);
+    expect(QRCode.create(longest, { errorCorrectionLevel: 'M' }).version).toBeLessThanOrEqual(10);
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx, { verification_uri_complete: longest });
+    expect(code.verification_uri_complete).toBe(longest);
+  });
+
+  it('falls back to verification_uri for the QR when only the complete one is too long', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx, { verification_uri_complete: uriOfLength(MAX_SHOWN_URI_LENGTH + 1) });
+    expect(code.verification_uri_complete).toBeUndefined();
+    expect(code.verification_uri).toBe('https://idp.example/activate');
+  });
+
+  it('refuses a verification_uri too long to type or to put in a readable QR, with its own reason', async () => {
+    const { idp, ctx } = setup();
+    const long = uriOfLength(MAX_SHOWN_URI_LENGTH + 1, 'https://idp.example/activate/');
+    idp.queue(DEVICE, codeAnswer({ verification_uri: long, verification_uri_complete: undefined }));
+    const error = asAppError(await failure(idp.clock, requestDeviceCode(ctx)));
+    expect([error.code, error.reason, error.facts.field]).toEqual(['bad_response', 'uri_too_long', 'verification_uri']);
   });
 });
 

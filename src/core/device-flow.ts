@@ -21,11 +21,14 @@ import { AppError, clip } from './errors';
 import { toAppError } from './oauth-errors';
 import { requestOptions, type Net } from './transport';
 import { withDPoPNonceRetry } from './dpop';
+import { UNSHOWABLE } from './showable';
 
 export interface DeviceCode {
   device_code: string;
   user_code: string;
+  /** Normalised (`URL.href`), as shown. */
   verification_uri: string;
+  /** Normalised; kept only when the QR may encode it: on verification_uri's origin and short enough. */
   verification_uri_complete?: string;
   /** Epoch ms after which the code is dead (RFC 8628 §3.2 expires_in, counted from arrival). */
   expires_at: number;
@@ -51,28 +54,38 @@ export const MIN_INTERVAL_MS = 1_000;
 /** RFC 8628 §6.1 expects short codes; anything longer than this is not meant for a person. */
 export const MAX_USER_CODE_LENGTH = 32;
 /**
- * Characters a person cannot see or type, or that reorder what is shown (C0/C1 controls, soft
- * hyphen, bidi marks, overrides and isolates, zero-width characters, BOM; Trojan Source). Spelled
- * as ranges: `\p{Cf}` needs an engine newer than some TV browsers.
+ * The longest address the screen shows and puts in its QR: 213 bytes is what a version-10 QR code
+ * (57×57 modules) holds at error-correction level M in byte mode, the worst case for a URL. At the
+ * layout's QR size (52vmin) that keeps a module at 5.7 CSS px or more on a 1280×720 TV, readable by
+ * a phone across a room; a longer address makes a denser QR, and past 2331 bytes none at all.
  */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
+export const MAX_SHOWN_URI_LENGTH = 213;
 
-function checkUri(name: string, value: string | undefined, allowHttpHost?: string): void {
-  if (value === undefined) return;
-  let ok = false;
+function refusedUri(name: string, value: string, reason: 'shown' | 'userinfo', why: string): AppError {
+  return new AppError('insecure_uri', {
+    reason,
+    facts: { endpoint: 'device_authorization', field: name },
+    details: `device authorization endpoint: ${name} "${clip(value, 80)}" ${why}`,
+  });
+}
+
+/**
+ * An address the screen shows or encodes (RFC 8628 §5.4 remote phishing): https (or loopback
+ * http), no userinfo ("https://login.example.com@evil.example/" reads as one host and leads to
+ * another), and returned normalised (`URL.href`: punycode host, percent-encoded path), so that
+ * what is shown is what was checked and a look-alike host or a bidi character shows as such.
+ */
+function shownUri(name: string, value: string | undefined, allowHttpHost?: string): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
   try {
-    ok = isAllowedUrl(new URL(value), allowHttpHost);
+    url = new URL(value);
   } catch {
     // not a URL at all
   }
-  if (!ok) {
-    throw new AppError('insecure_uri', {
-      reason: 'shown',
-      facts: { endpoint: 'device_authorization', field: name },
-      details: `device authorization endpoint: ${name} "${clip(value, 80)}" is not an https: URL`,
-    });
-  }
+  if (!url || !isAllowedUrl(url, allowHttpHost)) throw refusedUri(name, value, 'shown', 'is not an https: URL');
+  if (url.username || url.password) throw refusedUri(name, value, 'userinfo', 'has a user name before "@"');
+  return url.href;
 }
 
 /** RFC 8628 §3.1–3.2. */
@@ -100,8 +113,28 @@ export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal):
       url: as.device_authorization_endpoint,
     });
   }
-  checkUri('verification_uri', res.verification_uri, net.allowHttpHost);
-  checkUri('verification_uri_complete', res.verification_uri_complete, net.allowHttpHost);
+  const verification_uri = shownUri('verification_uri', res.verification_uri, net.allowHttpHost)!;
+  let verification_uri_complete = shownUri(
+    'verification_uri_complete',
+    res.verification_uri_complete,
+    net.allowHttpHost,
+  );
+  if (verification_uri.length > MAX_SHOWN_URI_LENGTH) {
+    throw new AppError('bad_response', {
+      reason: 'uri_too_long',
+      facts: { endpoint: 'device_authorization', field: 'verification_uri', max_bytes: MAX_SHOWN_URI_LENGTH },
+      details: `device authorization endpoint: verification_uri is ${verification_uri.length} characters, more than the ${MAX_SHOWN_URI_LENGTH} a readable QR code holds`,
+    });
+  }
+  // The QR carries the code only to the server whose address is shown beside it (RFC 8628 §5.4),
+  // and only when it fits a readable QR; else it encodes the shown address and the person types the code.
+  if (
+    verification_uri_complete &&
+    (new URL(verification_uri_complete).origin !== new URL(verification_uri).origin ||
+      verification_uri_complete.length > MAX_SHOWN_URI_LENGTH)
+  ) {
+    verification_uri_complete = undefined;
+  }
   // The code is shown as text only; still, a person cannot type a paragraph, an empty code or
   // characters they cannot see (and which could make the code on screen read differently).
   const code = res.user_code;
@@ -126,8 +159,8 @@ export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal):
   return {
     device_code: res.device_code,
     user_code: code,
-    verification_uri: res.verification_uri,
-    verification_uri_complete: res.verification_uri_complete,
+    verification_uri,
+    verification_uri_complete,
     expires_at: net.clock.now() + res.expires_in * 1000,
     interval,
   };

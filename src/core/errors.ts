@@ -40,6 +40,7 @@ export const ERROR_REASONS = [
   'internal', // bad_response: a failure that is not about the network at all
   'user_code', // bad_response: a user code a person cannot read or type
   'expires_at_once', // bad_response: expires_in not longer than the polling interval
+  'uri_too_long', // bad_response: a verification_uri too long to show or put in a readable QR
   'api_failed', // bad_response: the API call failed otherwise
   'busy', // http: 5xx or 429
   'api_status', // http: the API answered another status that is not OK
@@ -47,6 +48,7 @@ export const ERROR_REASONS = [
   'api_challenge', // http: the API refused the token, naming an error
   'request', // insecure_uri: an address the app was to send a request to
   'shown', // insecure_uri: an address the screen was to show
+  'userinfo', // insecure_uri: an address to show with a user name before "@" (a disguise)
   'no_refresh', // session_ended: the access token expired and there is no refresh token
   'signed_out', // session_ended: the tokens were wiped (sign-out) meanwhile
 ] as const;

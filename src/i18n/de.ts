@@ -10,6 +10,8 @@ const de: Messages = {
   status_idle: 'Pausiert, bis jemand da ist',
   code_instruction: 'Öffne {uri} und gib ein',
   code_scan: 'oder scanne dies mit einem Handy',
+  code_screen: 'Dieser Bildschirm: {name}',
+  code_caution: 'Gib diesen Code nur für einen Bildschirm ein, den du vor dir siehst.',
   code_label: 'Code: {spelled}',
   code_lookalikes: 'Ähnliche Zeichen in diesem Code: {chars}. Die Ziffer Null ist durchgestrichen.',
   code_expires: 'Code läuft ab in {time}',
@@ -83,6 +85,8 @@ const de: Messages = {
   reason_internal: 'Etwas ist schiefgegangen.',
   reason_user_code: 'Der Anmeldeserver hat einen Code gesendet, der sich nicht anzeigen lässt.',
   reason_expires_at_once: 'Der Anmeldeserver hat einen Code gesendet, der sofort abläuft.',
+  reason_uri_too_long:
+    'Der Anmeldeserver hat eine Anmeldeadresse gesendet, die zu lang zum Eintippen oder für einen QR-Code ist.',
   reason_api_failed: 'Der API-Aufruf ist fehlgeschlagen.',
   reason_busy: 'Der Server {origin} ist überlastet oder gestört (HTTP {status}).',
   reason_api_status: 'Die API hat mit einem Fehler geantwortet (HTTP {status}).',
@@ -91,6 +95,8 @@ const de: Messages = {
   reason_request: 'Der Anmeldeserver hat eine Adresse angegeben, die nicht sicher ist (https).',
   reason_shown:
     'Der Anmeldeserver hat eine Adresse angegeben, die keine sichere Webadresse ist; sie wird daher nicht angezeigt.',
+  reason_userinfo:
+    'Der Anmeldeserver hat eine Adresse mit einem Namen vor einem „@“ gesendet, der verschleiern kann, wohin sie führt; sie wird nicht angezeigt.',
   reason_no_refresh: 'Die Anmeldung ist beendet. Melden Sie sich mit einem neuen Code wieder an.',
   reason_signed_out: 'Abgemeldet.',
   notice_max_session: 'Abgemeldet: Die Sitzung hat ihre Höchstdauer erreicht.',
@@ -123,6 +129,16 @@ const de: Messages = {
     'Die Einstellung „{key}“ muss ein einfacher Pfad sein, etwa „/idp/“, angegeben ist „{value}“.',
   config_proxy_root:
     'Die Einstellung „{key}“ muss ein Unterpfad wie „/idp/“ sein, nicht „/“ (dort liegt der Bildschirm selbst).',
+  config_file_only:
+    'Die Einstellung „{key}“ kann nur in config.json gesetzt werden, nicht in der Adresse dieses Bildschirms.',
+  config_locked:
+    'Die Einstellung „{key}“ ist in config.json gesperrt: Die Adresse dieses Bildschirms darf sie nicht ändern.',
+  config_not_key_list:
+    'Die Einstellung „{key}“ muss „*“ oder eine Liste von Einstellungsnamen sein, angegeben ist „{value}“.',
+  config_foreign_origin:
+    'Die Einstellung „{key}“ in der Adresse dieses Bildschirms darf nicht auf einen anderen Server zeigen ({value}). Setze sie stattdessen in config.json.',
+  config_not_plain_text:
+    'Die Einstellung „{key}“ muss einfacher Text mit höchstens {value} Zeichen sein, ohne unsichtbare Zeichen.',
   config_file_unreachable: '„{key}“ konnte nicht geladen werden.',
   config_file_status: '„{key}“ hat mit HTTP {value} geantwortet.',
   config_file_not_object: '„{key}“ ist kein JSON-Objekt.',

@@ -10,6 +10,8 @@ const es: Messages = {
   status_idle: 'En pausa hasta que haya alguien',
   code_instruction: 'Ve a {uri} e introduce',
   code_scan: 'o escanea esto con un teléfono',
+  code_screen: 'Esta pantalla: {name}',
+  code_caution: 'Introduce este código solo para una pantalla que tengas delante.',
   code_label: 'Código: {spelled}',
   code_lookalikes: 'Caracteres parecidos en este código: {chars}. El dígito cero está tachado.',
   code_expires: 'El código caduca en {time}',
@@ -84,6 +86,8 @@ const es: Messages = {
   reason_internal: 'Algo ha fallado.',
   reason_user_code: 'El servidor de inicio de sesión envió un código que no se puede mostrar.',
   reason_expires_at_once: 'El servidor de inicio de sesión envió un código que caduca de inmediato.',
+  reason_uri_too_long:
+    'El servidor de inicio de sesión envió una dirección demasiado larga para escribirla o escanearla como código QR.',
   reason_api_failed: 'La llamada a la API falló.',
   reason_busy: 'El servidor {origin} está saturado o falla (HTTP {status}).',
   reason_api_status: 'La API respondió con un error (HTTP {status}).',
@@ -92,6 +96,8 @@ const es: Messages = {
   reason_request: 'El servidor de inicio de sesión dio una dirección que no es segura (https).',
   reason_shown:
     'El servidor de inicio de sesión dio una dirección que no es una dirección web segura, así que no se muestra.',
+  reason_userinfo:
+    'El servidor de inicio de sesión envió una dirección con un nombre antes de una «@», que puede ocultar adónde lleva; por eso no se muestra.',
   reason_no_refresh: 'El inicio de sesión ha terminado. Vuelva a iniciar sesión con un código nuevo.',
   reason_signed_out: 'Sesión cerrada.',
   notice_max_session: 'Sesión cerrada: la sesión alcanzó su duración máxima.',
@@ -120,6 +126,13 @@ const es: Messages = {
     'El ajuste «{key}» debe ser una ruta en la dirección de esta pantalla, como «/idp/»; se recibió «{value}».',
   config_proxy_not_plain: 'El ajuste «{key}» debe ser una ruta simple como «/idp/»; se recibió «{value}».',
   config_proxy_root: 'El ajuste «{key}» debe ser una subruta como «/idp/», no «/» (ahí se sirve la propia pantalla).',
+  config_file_only: 'El ajuste «{key}» solo se puede definir en config.json, no en la dirección de esta pantalla.',
+  config_locked: 'El ajuste «{key}» está bloqueado por config.json: la dirección de esta pantalla no puede cambiarlo.',
+  config_not_key_list: 'El ajuste «{key}» debe ser «*» o una lista de nombres de ajustes; se recibió «{value}».',
+  config_foreign_origin:
+    'El ajuste «{key}» en la dirección de esta pantalla no puede apuntar a otro servidor ({value}). Defínelo en config.json.',
+  config_not_plain_text:
+    'El ajuste «{key}» debe ser texto sin formato de {value} caracteres como máximo, sin caracteres invisibles.',
   config_file_unreachable: 'No se pudo cargar «{key}».',
   config_file_status: '«{key}» respondió HTTP {value}.',
   config_file_not_object: '«{key}» no es un objeto JSON.',

@@ -10,6 +10,8 @@ const fr: Messages = {
   status_idle: 'En pause jusqu’à ce que quelqu’un soit là',
   code_instruction: 'Allez sur {uri} et saisissez',
   code_scan: 'ou scannez ceci avec un téléphone',
+  code_screen: 'Cet écran : {name}',
+  code_caution: 'Ne saisissez ce code que pour un écran que vous voyez devant vous.',
   code_label: 'Code : {spelled}',
   code_lookalikes: 'Caractères ressemblants dans ce code : {chars}. Le chiffre zéro est barré.',
   code_expires: 'Le code expire dans {time}',
@@ -84,6 +86,8 @@ const fr: Messages = {
   reason_internal: 'Un problème est survenu.',
   reason_user_code: 'Le serveur de connexion a envoyé un code impossible à afficher.',
   reason_expires_at_once: 'Le serveur de connexion a envoyé un code qui expire aussitôt.',
+  reason_uri_too_long:
+    'Le serveur de connexion a envoyé une adresse de connexion trop longue pour être saisie ou lue comme QR code.',
   reason_api_failed: 'L’appel à l’API a échoué.',
   reason_busy: 'Le serveur {origin} est surchargé ou en panne (HTTP {status}).',
   reason_api_status: 'L’API a répondu par une erreur (HTTP {status}).',
@@ -92,6 +96,8 @@ const fr: Messages = {
   reason_request: 'Le serveur de connexion a donné une adresse qui n’est pas sécurisée (https).',
   reason_shown:
     'Le serveur de connexion a donné une adresse qui n’est pas une adresse web sûre ; elle n’est donc pas affichée.',
+  reason_userinfo:
+    'Le serveur de connexion a envoyé une adresse avec un nom avant un « @ », ce qui peut masquer sa vraie destination ; elle n’est donc pas affichée.',
   reason_no_refresh: 'La connexion est terminée. Reconnectez-vous avec un nouveau code.',
   reason_signed_out: 'Déconnecté.',
   notice_max_session: 'Déconnecté : la session a atteint sa durée maximale.',
@@ -121,6 +127,14 @@ const fr: Messages = {
   config_proxy_not_plain: 'Le réglage « {key} » doit être un chemin simple comme « /idp/ », reçu « {value} ».',
   config_proxy_root:
     'Le réglage « {key} » doit être un sous-chemin comme « /idp/ », pas « / » (l’écran lui-même y est servi).',
+  config_file_only: 'Le réglage « {key} » ne peut être défini que dans config.json, pas dans l’adresse de cet écran.',
+  config_locked:
+    'Le réglage « {key} » est verrouillé par config.json : l’adresse de cet écran ne peut pas le modifier.',
+  config_not_key_list: 'Le réglage « {key} » doit valoir « * » ou une liste de noms de réglages, reçu « {value} ».',
+  config_foreign_origin:
+    'Le réglage « {key} » dans l’adresse de cet écran ne peut pas pointer vers un autre serveur ({value}). Définissez-le plutôt dans config.json.',
+  config_not_plain_text:
+    'Le réglage « {key} » doit être un texte simple de {value} caractères au plus, sans caractères invisibles.',
   config_file_unreachable: '« {key} » n’a pas pu être chargé.',
   config_file_status: '« {key} » a répondu HTTP {value}.',
   config_file_not_object: '« {key} » n’est pas un objet JSON.',

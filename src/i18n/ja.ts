@@ -10,6 +10,8 @@ const ja: Messages = {
   status_idle: '誰かが来るまで一時停止中',
   code_instruction: '{uri} を開いて次のコードを入力',
   code_scan: 'またはスマートフォンでこれをスキャン',
+  code_screen: 'この画面: {name}',
+  code_caution: '目の前に見えている画面のコードだけを入力してください。',
   code_label: 'コード: {spelled}',
   code_lookalikes: 'このコードには似た文字があります: {chars}。数字のゼロには斜線があります。',
   code_expires: 'コードの有効期限まで {time}',
@@ -82,6 +84,8 @@ const ja: Messages = {
   reason_internal: '問題が発生しました。',
   reason_user_code: 'サインインサーバーから表示できないコードが届きました。',
   reason_expires_at_once: 'サインインサーバーからすぐに期限切れになるコードが届きました。',
+  reason_uri_too_long:
+    'サインインサーバーから、入力するにも QR コードで読み取るにも長すぎるサインインアドレスが届きました。',
   reason_api_failed: 'API の呼び出しに失敗しました。',
   reason_busy: '{origin} のサーバーが混雑しているか、障害が起きています (HTTP {status})。',
   reason_api_status: 'API がエラーを返しました (HTTP {status})。',
@@ -89,6 +93,8 @@ const ja: Messages = {
   reason_api_challenge: 'API が要求を拒否しました (HTTP {status}, {oauth_error})。',
   reason_request: 'サインインサーバーが安全でない (https ではない) アドレスを指定しました。',
   reason_shown: 'サインインサーバーが安全な Web アドレスではないアドレスを送ってきたため、表示しません。',
+  reason_userinfo:
+    'サインインサーバーが「@」の前に名前を含むアドレスを送ってきました。行き先を偽装できるため、表示しません。',
   reason_no_refresh: 'サインインは終了しました。新しいコードでもう一度サインインしてください。',
   reason_signed_out: 'サインアウトしました。',
   notice_max_session: 'サインアウトしました: セッションが上限時間に達しました。',
@@ -119,6 +125,13 @@ const ja: Messages = {
   config_proxy_not_plain: '設定「{key}」は単純なパス (例: 「/idp/」) である必要があります。指定値: 「{value}」',
   config_proxy_root:
     '設定「{key}」は「/idp/」のようなサブパスである必要があり、「/」は使えません (スクリーン自体がそこで配信されています)。',
+  config_file_only: '設定「{key}」は config.json でのみ指定できます。この画面のアドレスでは指定できません。',
+  config_locked: '設定「{key}」は config.json でロックされています。この画面のアドレスでは変更できません。',
+  config_not_key_list: '設定「{key}」は「*」または設定名のリストである必要があります。指定値: 「{value}」',
+  config_foreign_origin:
+    'この画面のアドレスにある設定「{key}」は、別のサーバー ({value}) を指すことはできません。config.json で設定してください。',
+  config_not_plain_text:
+    '設定「{key}」は {value} 文字以内のプレーンテキストで、見えない文字を含まないものにしてください。',
   config_file_unreachable: '「{key}」を読み込めませんでした。',
   config_file_status: '「{key}」が HTTP {value} を返しました。',
   config_file_not_object: '「{key}」は JSON オブジェクトではありません。',
