@@ -760,3 +760,78 @@ describe('pollForTokens', () => {
     expect(idp.clock.now()).toBe(arrived + 12_000);
   });
 });
+
+describe('poll timing, bounded on both sides (RFC 8628 §3.5)', () => {
+  /**
+   * How late a poll may be. The test clock is exact, so this only says what "on time" means: a
+   * client that waits a minute, or a second too long, fails as surely as one that polls early.
+   */
+  const TOLERANCE_MS = 50;
+
+  function expectOnTime(actual: number | undefined, allowed: number): void {
+    expect(actual).toBeGreaterThanOrEqual(allowed);
+    expect(actual).toBeLessThanOrEqual(allowed + TOLERANCE_MS);
+  }
+
+  /** Steps the clock to just before `at`: no new poll yet; then past it by the tolerance: the poll went out. */
+  async function expectPollAt(idp: FakeIdp, at: number, polls: number): Promise<void> {
+    await idp.clock.advance(at - 1 - idp.clock.now());
+    expect(idp.to(TOKEN), `poll ${polls} before ${at}`).toHaveLength(polls - 1);
+    await idp.clock.advance(1 + TOLERANCE_MS);
+    expect(idp.to(TOKEN), `poll ${polls} by ${at} + ${TOLERANCE_MS} ms`).toHaveLength(polls);
+    expectOnTime(idp.to(TOKEN)[polls - 1]!.at, at);
+  }
+
+  it('polls first one interval after the code arrived, then one interval after each answer, however slow the IdP', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx);
+    idp.latencyMs = 400;
+    idp.queue(TOKEN, oauthError('authorization_pending'), oauthError('authorization_pending'), tokens());
+    await run(idp.clock, pollForTokens(ctx, code));
+    const polls = idp.to(TOKEN);
+    expectOnTime(polls[0]!.at, arrived + 5_000);
+    expectOnTime(polls[1]!.at, polls[0]!.answeredAt! + 5_000);
+    expectOnTime(polls[2]!.at, polls[1]!.answeredAt! + 5_000);
+  });
+
+  it('after slow_down waits the interval + 5 s, no more, and keeps it; after a failure the jittered backoff, no more', async () => {
+    const { idp, ctx: base } = setup();
+    const ctx = { ...base, random: () => 0.5 };
+    const { code, arrived } = await getCode(idp, ctx);
+    idp.queue(
+      TOKEN,
+      oauthError('slow_down'),
+      oauthError('authorization_pending'),
+      text('oops', 500),
+      oauthError('authorization_pending'),
+      tokens(),
+    );
+    const box = watch(pollForTokens(ctx, code));
+    await expectPollAt(idp, arrived + 5_000, 1); // the first poll: one interval
+    const first = idp.to(TOKEN)[0]!.at;
+    await expectPollAt(idp, first + 10_000, 2); // slow_down: 5 s + 5 s
+    await expectPollAt(idp, first + 20_000, 3); // kept while pending
+    // A 500: two (slowed) intervals, × 1.1 from the injected jitter 0.5 → 22 s.
+    await expectPollAt(idp, first + 42_000, 4);
+    await expectPollAt(idp, first + 52_000, 5); // answered again: the kept 10 s interval
+    expect(box.outcome?.ok).toBe(true);
+  });
+
+  it('keeps every backoff between its base and base + 20 % jitter, whatever the random source says', async () => {
+    for (const r of [0, 0.5, 0.999]) {
+      const { idp, ctx: base } = setup();
+      const ctx = { ...base, random: () => r };
+      const { code } = await getCode(idp, ctx);
+      idp.queue(TOKEN, text('oops', 500), text('oops', 502), text('oops', 503), tokens());
+      await run(idp.clock, pollForTokens(ctx, code));
+      const [afterFirst, afterSecond, afterThird] = gaps(pollTimes(idp));
+      // 5 s interval: 10, 20, 40 s, each at most 20 % longer (never past the 60 s cap).
+      expect(afterFirst).toBeGreaterThanOrEqual(10_000);
+      expect(afterFirst).toBeLessThanOrEqual(12_000);
+      expect(afterSecond).toBeGreaterThanOrEqual(20_000);
+      expect(afterSecond).toBeLessThanOrEqual(24_000);
+      expect(afterThird).toBeGreaterThanOrEqual(40_000);
+      expect(afterThird).toBeLessThanOrEqual(48_000);
+    }
+  });
+});

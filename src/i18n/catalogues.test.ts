@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import ar from './ar';
 import de from './de';
-import en, { type Messages, type Plural } from './en';
+import screen, { type Messages, type Plural } from './en';
+import explanations from './en-explain';
 import es from './es';
 import fr from './fr';
 import ja from './ja';
 import { LANGUAGES } from './language';
 
 const catalogues: Record<string, Messages> = { de, fr, es, ja, ar };
+/** English: the screen's words (bundled) and the explanations (loaded at boot). */
+const en: Messages = { ...screen, ...explanations };
 
 /** The placeholders a message uses, over all its plural forms. */
 function placeholders(message: string | Plural): string[] {

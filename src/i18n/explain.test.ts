@@ -7,12 +7,15 @@ import { NOTICE_CODES } from '../session/notice';
 import { as, client, corsBlocked, fakeIdp, networkDown, rejection, sendThroughDoor } from '../testing/fake-idp';
 import ar from './ar';
 import de from './de';
-import en, { type Messages } from './en';
+import screen, { type Messages } from './en';
+import enExplain from './en-explain';
 import es from './es';
 import fr from './fr';
 import ja from './ja';
 import { explainError, explainNotice, explainProblem } from './explain';
 
+/** English as the screen has it once explain.ts has loaded: its words and its explanations. */
+const en: Messages = { ...screen, ...enExplain };
 const CATALOGUES: Record<string, Messages> = { en, de, fr, es, ja, ar };
 const TOKEN = 'https://idp.example/token';
 
@@ -157,7 +160,8 @@ describe('explainError: the core’s facts in the screen’s words', () => {
     expect(explainError(de, error)).toContain('„client_id“');
   });
 
-  it('falls back to English for a message a catalogue lacks', () => {
+  it('falls back to English for a message a catalogue lacks, and English’s screen words carry none', () => {
+    expect(explainError(screen, new AppError('access_denied'))).toBe('Sign-in was declined on the phone.');
     const partial = { ...fr, reason_busy: '' };
     expect(explainError(partial, new AppError('http', { reason: 'busy', facts: ALL_FACTS }))).toBe(
       'The server at https://idp.example is busy or failing (HTTP 503).',

@@ -2,11 +2,12 @@
  * The language in force for the UI. English is bundled (it is also every catalogue's fallback);
  * the others load on demand, so a screen downloads only the one it shows.
  */
-import en, { type MessageKey, type Messages, type PluralKey } from './en';
 import type { AppError } from '../core/errors';
 import type { Notice } from '../session/notice';
-import { explainError, explainNotice } from './explain';
+import en, { type MessageKey, type Messages, type PluralKey, type ScreenMessages } from './en';
 import { direction, format, formatClock, pickLanguage, pluralForm, type Language } from './language';
+
+type Explain = typeof import('./explain');
 
 const LOADERS: Record<Exclude<Language, 'en'>, () => Promise<{ default: Messages }>> = {
   de: () => import('./de'),
@@ -18,8 +19,19 @@ const LOADERS: Record<Exclude<Language, 'en'>, () => Promise<{ default: Messages
 
 export class I18n {
   lang: Language = $state('en');
-  messages: Messages = $state.raw(en);
+  messages: ScreenMessages | Messages = $state.raw(en);
   #wanted: Language = 'en';
+  /** The explanations (explain.ts with English as every catalogue's fallback), loading from boot. */
+  #explain: Explain | undefined = $state.raw();
+
+  constructor() {
+    // Needed only once something goes wrong, so not in the first paint's bytes; asked for at once
+    // so it is here long before any error. Should it fail to load, the headline and details remain.
+    import('./explain').then(
+      (module) => (this.#explain = module),
+      () => undefined,
+    );
+  }
 
   get dir(): 'ltr' | 'rtl' {
     return direction(this.lang);
@@ -29,7 +41,7 @@ export class I18n {
   async use(configured: string | undefined, browser: readonly string[]): Promise<void> {
     const lang = pickLanguage(configured, browser);
     this.#wanted = lang;
-    let messages = en;
+    let messages: ScreenMessages | Messages = en;
     if (lang !== 'en') {
       try {
         messages = (await LOADERS[lang]()).default;
@@ -56,11 +68,11 @@ export class I18n {
 
   /** What went wrong and what to do, in this language (the headline is `error_{code}`). */
   explain(error: AppError): string {
-    return explainError(this.messages, error);
+    return this.#explain?.explainError(this.messages, error) ?? '';
   }
 
   notice(notice: Notice): string {
-    return explainNotice(this.messages, notice);
+    return this.#explain?.explainNotice(this.messages, notice) ?? '';
   }
 
   clock(seconds: number): string {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { direction, format, formatClock, pickLanguage, pluralForm } from './language';
+import { direction, format, formatClock, pickLanguage, pluralForm, splitAround } from './language';
 
 describe('pickLanguage', () => {
   it('prefers the configured lang over the browser’s', () => {
@@ -63,5 +63,21 @@ describe('formatClock', () => {
 
   it('writes the digits of the language', () => {
     expect(formatClock('ar-EG', 65)).toBe('١:٠٥');
+  });
+});
+
+describe('splitAround', () => {
+  it('splits a sentence around its placeholder, wherever the language puts it', () => {
+    expect(splitAround('Go to {uri} and enter', 'uri')).toEqual(['Go to ', ' and enter']);
+    expect(splitAround('{uri} を開いて次のコードを入力', 'uri')).toEqual(['', ' を開いて次のコードを入力']);
+    expect(splitAround('Signed in as {user}', 'user')).toEqual(['Signed in as ', '']);
+  });
+
+  it('keeps the words first when the placeholder is missing, losing none of them', () => {
+    expect(splitAround('Code expires in', 'time')).toEqual(['Code expires in ', '']);
+  });
+
+  it('leaves other placeholders alone', () => {
+    expect(splitAround('{a} then {time} then {b}', 'time')).toEqual(['{a} then ', ' then {b}']);
   });
 });

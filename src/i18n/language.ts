@@ -30,6 +30,17 @@ export function format(template: string, params: Record<string, string | number>
 }
 
 /**
+ * A translated sentence split around one placeholder, so markup (the address, the user's name, the
+ * clock) can go where the language puts it: "Go to {uri} and enter" → ["Go to ", " and enter"].
+ * A template without the placeholder keeps its words first and the part after them.
+ */
+export function splitAround(template: string, name: string): [before: string, after: string] {
+  const mark = `{${name}}`;
+  const at = template.indexOf(mark);
+  return at < 0 ? [`${template} `, ''] : [template.slice(0, at), template.slice(at + mark.length)];
+}
+
+/**
  * Intl.PluralRules picks the form (Arabic has six). Engines without it (Safari before 13) get
  * English's one/other, the one hand-made rule here, and only as that fallback.
  */

@@ -106,6 +106,16 @@ export class Session {
     this.#deps = { fetch: (...args) => fetch(...args), clock: systemClock, random: Math.random, ...deps };
   }
 
+  /** The injected clock: the UI's countdowns read time from it too. */
+  get clock(): Clock {
+    return this.#deps.clock;
+  }
+
+  /** The page's URL, whose query the config is read from (the UI takes `lang` from it before config is valid). */
+  get url(): URL {
+    return this.#deps.url;
+  }
+
   /** Start (or start over): config, discovery, a code. */
   start(): void {
     this.#restart((signal) => this.#main(signal));
