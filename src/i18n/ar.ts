@@ -124,6 +124,8 @@ const ar: Messages = {
   config_proxy_root: 'يجب أن يكون الإعداد "{key}" مسارًا فرعيًا مثل "/idp/"، لا "/" (فهناك تُقدَّم الشاشة نفسها).',
   config_file_unreachable: 'تعذر تحميل "{key}".',
   config_file_status: 'رد "{key}" بـ HTTP {value}.',
+  config_file_timeout: 'لم يصل "{key}" خلال {value} ثانية.',
+  config_file_too_large: 'حجم "{key}" أكبر من {value} بايت.',
   config_file_not_object: '"{key}" ليس كائن JSON.',
 };
 export default ar;

@@ -132,6 +132,8 @@ const en = {
   config_proxy_root: 'Setting "{key}" must be a sub-path such as "/idp/", not "/" (the screen itself is served there).',
   config_file_unreachable: 'Setting "{key}" could not be loaded.',
   config_file_status: 'Setting "{key}" answered HTTP {value}.',
+  config_file_timeout: 'Setting "{key}" did not arrive within {value} s.',
+  config_file_too_large: 'Setting "{key}" is larger than {value} bytes.',
   config_file_not_object: 'Setting "{key}" is not a JSON object.',
 } satisfies Record<`error_${ErrorCode}` | `explain_${ErrorCode}` | `reason_${ErrorReason}`, string> &
   Record<`notice_${NoticeCode}` | `config_${ConfigProblemCode}`, string> &

@@ -121,6 +121,8 @@ const es: Messages = {
   config_proxy_root: 'El ajuste «{key}» debe ser una subruta como «/idp/», no «/» (ahí se sirve la propia pantalla).',
   config_file_unreachable: 'No se pudo cargar «{key}».',
   config_file_status: '«{key}» respondió HTTP {value}.',
+  config_file_timeout: '«{key}» no llegó en {value} s.',
+  config_file_too_large: '«{key}» ocupa más de {value} bytes.',
   config_file_not_object: '«{key}» no es un objeto JSON.',
 };
 export default es;

@@ -122,6 +122,8 @@ const fr: Messages = {
     'Le réglage « {key} » doit être un sous-chemin comme « /idp/ », pas « / » (l’écran lui-même y est servi).',
   config_file_unreachable: '« {key} » n’a pas pu être chargé.',
   config_file_status: '« {key} » a répondu HTTP {value}.',
+  config_file_timeout: '« {key} » n’est pas arrivé en {value} s.',
+  config_file_too_large: '« {key} » dépasse {value} octets.',
   config_file_not_object: '« {key} » n’est pas un objet JSON.',
 };
 export default fr;

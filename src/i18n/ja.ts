@@ -120,6 +120,8 @@ const ja: Messages = {
     '設定「{key}」は「/idp/」のようなサブパスである必要があり、「/」は使えません (スクリーン自体がそこで配信されています)。',
   config_file_unreachable: '「{key}」を読み込めませんでした。',
   config_file_status: '「{key}」が HTTP {value} を返しました。',
+  config_file_timeout: '「{key}」が {value} 秒以内に届きませんでした。',
+  config_file_too_large: '「{key}」が {value} バイトを超えています。',
   config_file_not_object: '「{key}」は JSON オブジェクトではありません。',
 };
 export default ja;
