@@ -76,6 +76,7 @@ function screen(query: Record<string, string> = {}): Screen {
   idp.always(URLS.token, oauthError('authorization_pending'));
   idp.always(URLS.revoke, text('', 200));
   idp.always(URLS.api, json({ ok: true }));
+  idp.always(URLS.userinfo, json({ sub: 'u-1', name: 'Ada Lovelace' }));
   const url = new URL(PAGE);
   // No idle sign-out, no session cap, no DPoP key unless a test asks: each test names what it is about.
   const base = { issuer: ISSUER, client_id: CLIENT_ID, dpop: 'false', idle_timeout: '0', max_session: '0' };
