@@ -14,7 +14,8 @@ test('sign-out revokes the tokens and returns to a new code', async ({ tv, phone
 
   const second = await codeOnScreen(tv);
   expect(second.userCode).not.toBe(first.userCode);
-  expect(revocations).toEqual(['refresh_token', 'access_token']);
+  // Revocation runs beside the new code, not before it (e2e/lifecycle.e2e.ts): wait for both requests.
+  await expect.poll(() => revocations).toEqual(['refresh_token', 'access_token']);
   const persisted = await persistedState(tv);
   for (const token of issuedTokens) expect(persisted).not.toContain(token);
 });

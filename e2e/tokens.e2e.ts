@@ -20,13 +20,14 @@ test.describe('short-lived tokens', () => {
     await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
 
     await expect.poll(() => refreshes.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    // Refreshes keep their own schedule now, not the API's: wait for the calls too, however slow the machine.
+    await expect.poll(() => api.requests.filter((r) => r.scheme !== 'preflight').length).toBeGreaterThanOrEqual(10);
     // The API call that follows the third refresh is answered a moment after the refresh left.
     const answeredSince = (t: number) => api.requests.filter((r) => r.scheme !== 'preflight' && r.time > t).length;
     await expect.poll(() => answeredSince(refreshes[2]!)).toBeGreaterThan(0);
     await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
     await expect(tv.getByTestId('api-error')).toHaveCount(0);
     // Every API call the page made was accepted: no call ever went out with a stale token.
-    expect(api.requests.filter((r) => r.scheme !== 'preflight').length).toBeGreaterThanOrEqual(10);
     expect(api.requests.filter((r) => r.scheme !== 'preflight' && r.status !== 200)).toEqual([]);
     // Refreshed tokens stay in memory too.
     const persisted = await persistedState(tv);

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_SCOPE,
-  DEFAULTS,
-  FILE_ONLY_KEYS,
-  loadConfigFile,
-  parseConfig,
-  SCREEN_NAME_MAX,
-  type ConfigResult,
-} from './config';
+import { DEFAULT_SCOPE, DEFAULTS, FILE_ONLY_KEYS, parseConfig, SCREEN_NAME_MAX, type ConfigResult } from './config';
 
 const q = (s = '') => new URLSearchParams(s);
 const valid = { issuer: 'https://idp.example', client_id: 'screen-signin' };
@@ -214,49 +206,6 @@ describe('parseConfig: proxy mode and endpoints given directly', () => {
       ),
     );
     expect(p.map((x) => x.key).sort()).toEqual(['device_authorization_endpoint', 'token_endpoint']);
-  });
-});
-
-describe('loadConfigFile', () => {
-  const serve = (res: Response | Error) => {
-    const seen: RequestInit[] = [];
-    const fetchFn = (async (_url: RequestInfo | URL, init: RequestInit = {}) => {
-      seen.push(init);
-      if (res instanceof Error) throw res;
-      return res;
-    }) as typeof fetch;
-    return { fetchFn, seen };
-  };
-
-  it('returns the object in config.json and asks past the cache', async () => {
-    const { fetchFn, seen } = serve(new Response(JSON.stringify({ issuer: 'https://idp.example' }), { status: 200 }));
-    expect(await loadConfigFile(fetchFn, '/config.json')).toEqual({ file: { issuer: 'https://idp.example' } });
-    expect(seen[0]!.cache).toBe('no-store');
-  });
-
-  it('treats a missing file (404) as empty: all from the URL', async () => {
-    expect(await loadConfigFile(serve(new Response('Not found', { status: 404 })).fetchFn, '/config.json')).toEqual({});
-  });
-
-  it('names invalid JSON as a problem', async () => {
-    const result = await loadConfigFile(serve(new Response('{ issuer: ', { status: 200 })).fetchFn, '/config.json');
-    expect(result).toEqual({ problem: { key: 'config.json', problem: 'file_not_object' } });
-  });
-
-  it.each(['[1, 2]', 'null', '"issuer"', '42'])('names JSON that is not an object as a problem (%s)', async (body) => {
-    const result = await loadConfigFile(serve(new Response(body, { status: 200 })).fetchFn, '/config.json');
-    expect(result.file).toBeUndefined();
-    expect(result.problem).toEqual({ key: 'config.json', problem: 'file_not_object' });
-  });
-
-  it('names a network failure as a problem', async () => {
-    const result = await loadConfigFile(serve(new TypeError('fetch failed')).fetchFn, '/config.json');
-    expect(result).toEqual({ problem: { key: 'config.json', problem: 'file_unreachable' } });
-  });
-
-  it('names another HTTP status as a problem with the status', async () => {
-    const result = await loadConfigFile(serve(new Response('oops', { status: 500 })).fetchFn, '/config.json');
-    expect(result.problem).toEqual({ key: 'config.json', problem: 'file_status', value: '500' });
   });
 });
 

@@ -82,6 +82,8 @@ export const CONFIG_PROBLEMS = [
   'not_plain_text', // value: the most characters allowed; or invisible or reordering characters
   'file_unreachable', // config.json could not be loaded
   'file_status', // config.json answered an HTTP error; value: the status
+  'file_timeout', // config.json did not answer in time; value: the limit in seconds
+  'file_too_large', // config.json is larger than the cap; value: the cap in bytes
   'file_not_object', // config.json is not a JSON object
 ] as const;
 export type ConfigProblemCode = (typeof CONFIG_PROBLEMS)[number];
@@ -503,29 +505,4 @@ export function parseConfig(
       allow_http_host,
     },
   };
-}
-
-/**
- * Reads `config.json`. Missing (404) means "all from the URL"; anything else that is not a JSON
- * object is a problem worth naming, because the deployer put the file there for a reason.
- */
-export async function loadConfigFile(
-  fetchFn: typeof fetch,
-  url: string,
-): Promise<{ file?: Record<string, unknown>; problem?: ConfigProblem }> {
-  let res: Response;
-  try {
-    res = await fetchFn(url, { cache: 'no-store' });
-  } catch {
-    return { problem: { key: 'config.json', problem: 'file_unreachable' } };
-  }
-  if (res.status === 404) return {};
-  if (!res.ok) return { problem: { key: 'config.json', problem: 'file_status', value: String(res.status) } };
-  try {
-    const json: unknown = await res.json();
-    if (json && typeof json === 'object' && !Array.isArray(json)) return { file: json as Record<string, unknown> };
-  } catch {
-    // fall through
-  }
-  return { problem: { key: 'config.json', problem: 'file_not_object' } };
 }

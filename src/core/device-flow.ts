@@ -22,6 +22,7 @@ import { toAppError } from './oauth-errors';
 import { requestOptions, type Net } from './transport';
 import { withDPoPNonceRetry } from './dpop';
 import { UNSHOWABLE } from './showable';
+import { processIssued } from './tokens';
 
 export interface DeviceCode {
   device_code: string;
@@ -265,7 +266,10 @@ export async function pollForTokens(
           ...requestOptions(net, 'token', signal),
           DPoP: ctx.dpop,
         });
-      return await withDPoPNonceRetry(ctx.dpop, send, (res) => processDeviceCodeResponse(as, client, res));
+      // processIssued: tokens the app refuses after the IdP issued them are revoked, not dropped.
+      return await withDPoPNonceRetry(ctx.dpop, send, (res) =>
+        processIssued(ctx, res, (issued) => processDeviceCodeResponse(as, client, issued)),
+      );
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       outcome = pollOutcome(err, net, as.token_endpoint ?? '');

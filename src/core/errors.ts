@@ -55,7 +55,7 @@ export const ERROR_REASONS = [
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 /** The places a request goes; named in details lines and debug records. */
-export type Endpoint = 'discovery' | 'device_authorization' | 'token' | 'revocation' | 'userinfo' | 'api';
+export type Endpoint = 'config' | 'discovery' | 'device_authorization' | 'token' | 'revocation' | 'userinfo' | 'api';
 
 /** What an explanation may name. Every value is text the app or the server chose, never a token. */
 export interface ErrorFacts {
@@ -128,6 +128,7 @@ export class AppError extends Error {
 }
 
 const LABEL: Record<Endpoint, string> = {
+  config: 'config.json',
   discovery: 'discovery document',
   device_authorization: 'device authorization endpoint',
   token: 'token endpoint',

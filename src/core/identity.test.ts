@@ -1,7 +1,8 @@
 import { processDeviceCodeResponse, type AuthorizationServer, type TokenEndpointResponse } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
-import { AppError } from './errors';
-import { as, client, fakeIdp, json, text } from '../testing/fake-idp';
+import { decodeJwt } from 'jose';
+import { as, client, fakeIdp, hang, json, networkDown, text } from '../testing/fake-idp';
+import { createDPoP } from './dpop';
 import { displayName, whoIsSignedIn } from './identity';
 import { Tokens, type TokenContext } from './tokens';
 
@@ -92,15 +93,49 @@ describe('whoIsSignedIn', () => {
     expect(await whoIsSignedIn(ctx, held)).toBe('u-1');
   });
 
-  it('fails with an AppError when userinfo fails and there is no ID token', async () => {
+  it.each([
+    ['a 503', text('down', 503)],
+    ['a network failure', networkDown],
+    [
+      'a 401 for an access token meant for another audience',
+      json({ error: 'invalid_token' }, 401, { 'www-authenticate': 'Bearer error="invalid_token"' }),
+    ],
+  ])('shows no name, and does not fail, when userinfo meets %s and there is no ID token', async (_what, answer) => {
     const { idp, ctx, held } = setup(plain);
-    idp.queue(USERINFO, text('down', 503));
-    const error = await whoIsSignedIn(ctx, held).then(
-      () => undefined,
-      (e: unknown) => e,
+    idp.queue(USERINFO, answer);
+    expect(await whoIsSignedIn(ctx, held)).toBeUndefined();
+    expect(idp.to(USERINFO)).toHaveLength(1);
+  });
+
+  it('passes an abort on rather than naming nobody', async () => {
+    const { idp, ctx, held } = setup(plain);
+    idp.queue(USERINFO, hang);
+    const stop = new AbortController();
+    const asking = whoIsSignedIn(ctx, held, stop.signal);
+    await idp.clock.advance(0);
+    stop.abort(new Error('stopped'));
+    await expect(asking).rejects.toThrow('stopped');
+  });
+
+  it('retries userinfo once with the DPoP nonce it asks for, as API calls do (RFC 9449 §9)', async () => {
+    const idp = fakeIdp();
+    const server = { ...withUserinfo, dpop_signing_alg_values_supported: ['ES256'] };
+    const dpop = await createDPoP(server, client);
+    const ctx: TokenContext = { net: idp.net, as: server, client, dpop };
+    const held = new Tokens(ctx, { access_token: 'AT-1', token_type: 'dpop', expires_in: 3600 });
+    idp.queue(
+      USERINFO,
+      json({ error: 'use_dpop_nonce' }, 401, {
+        'www-authenticate': 'DPoP error="use_dpop_nonce"',
+        'dpop-nonce': 'n-1',
+      }),
+      json({ sub: 'u-1', name: 'Ada Lovelace' }),
     );
-    expect(error).toBeInstanceOf(AppError);
-    expect((error as AppError).code).toBe('http');
+    expect(await whoIsSignedIn(ctx, held)).toBe('Ada Lovelace');
+    const [first, second] = idp.to(USERINFO);
+    expect(second!.headers.get('authorization')).toBe('DPoP AT-1');
+    expect(decodeJwt(second!.headers.get('dpop')!)).toMatchObject({ htm: 'GET', htu: USERINFO, nonce: 'n-1' });
+    expect(decodeJwt(first!.headers.get('dpop')!).nonce).toBeUndefined();
   });
 
   it('is undefined with neither an ID token nor a userinfo endpoint', async () => {

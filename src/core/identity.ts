@@ -1,6 +1,6 @@
 /** Who is signed in: from the validated ID token, else from the userinfo endpoint (OIDC Core §5.3). */
 import { processUserInfoResponse, skipSubjectCheck, userInfoRequest, type JsonValue } from 'oauth4webapi';
-import { toAppError } from './oauth-errors';
+import { withDPoPNonceRetry } from './dpop';
 import { requestOptions } from './transport';
 import type { TokenContext, Tokens } from './tokens';
 
@@ -15,6 +15,11 @@ export function displayName(claims: Claims | undefined): string | undefined {
   return undefined;
 }
 
+/**
+ * The name to show. A name is a nicety: when userinfo fails (down, refusing the access token's
+ * audience, naming another subject) the ID token's `sub` is shown, or no name at all, and the
+ * sign-in goes on. Only an abort rejects.
+ */
 export async function whoIsSignedIn(
   ctx: TokenContext,
   tokens: Tokens,
@@ -24,18 +29,17 @@ export async function whoIsSignedIn(
   if (fromIdToken?.name || fromIdToken?.preferred_username || !ctx.as.userinfo_endpoint)
     return displayName(fromIdToken);
   try {
-    const response = await userInfoRequest(ctx.as, ctx.client, await tokens.accessToken(), {
-      ...requestOptions(ctx.net, 'userinfo', signal),
-      DPoP: ctx.dpop,
-    });
+    const token = await tokens.accessToken();
+    const send = () =>
+      userInfoRequest(ctx.as, ctx.client, token, { ...requestOptions(ctx.net, 'userinfo', signal), DPoP: tokens.dpop });
+    // OIDC Core §5.3.2: the claims are only this person's when `sub` matches the ID token's.
     const expected = fromIdToken?.sub ?? skipSubjectCheck;
-    return (
-      displayName(await processUserInfoResponse(ctx.as, ctx.client, expected, response)) ?? displayName(fromIdToken)
+    const claims = await withDPoPNonceRetry(tokens.dpop, send, (res) =>
+      processUserInfoResponse(ctx.as, ctx.client, expected, res),
     );
-  } catch (err) {
+    return displayName(claims) ?? displayName(fromIdToken);
+  } catch {
     if (signal?.aborted) throw signal.reason;
-    // The access token may be meant for another audience than userinfo; the ID token's sub still names someone.
-    if (fromIdToken) return displayName(fromIdToken);
-    throw toAppError(err, { endpoint: 'userinfo', client_id: ctx.net.client_id });
+    return displayName(fromIdToken);
   }
 }

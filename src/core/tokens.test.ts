@@ -4,6 +4,8 @@ import {
   as,
   client,
   fakeIdp,
+  hang,
+  json,
   rejection,
   networkDown,
   oauthError,
@@ -12,7 +14,7 @@ import {
   watch,
   type FakeIdp,
 } from '../testing/fake-idp';
-import { refreshMargin, Tokens, type TokenContext } from './tokens';
+import { processIssued, refreshMargin, REVOKE_TIMEOUT_MS, Tokens, type TokenContext } from './tokens';
 
 const TOKEN = 'https://idp.example/token';
 const REVOKE = 'https://idp.example/revoke';
@@ -31,6 +33,8 @@ function setup(response: Partial<TokenEndpointResponse> = {}, asOverride = as, r
 }
 
 const refreshes = (idp: FakeIdp) => idp.to(TOKEN);
+/** [token, token_type_hint] of every revocation request, in the order sent. */
+const revoked = (idp: FakeIdp) => idp.to(REVOKE).map((r) => [r.form!.get('token'), r.form!.get('token_type_hint')]);
 
 describe('refreshMargin', () => {
   it('is 60 s for long-lived tokens', () => {
@@ -224,16 +228,95 @@ describe('Tokens.accessToken', () => {
     expect(idp.requests).toHaveLength(0);
   });
 
-  it('does not bring a signed-out holder back when a refresh answer arrives late', async () => {
+  it('revokes the rotated refresh token and the new access token when the refresh answer arrives after sign-out', async () => {
     const { idp, held } = setup();
     idp.latencyMs = 1_000;
-    idp.queue(TOKEN, tokens({ access_token: 'AT-2' }));
+    idp.queue(TOKEN, tokens({ access_token: 'AT-2', refresh_token: 'RT-2' }));
+    idp.always(REVOKE, text('', 200));
     const box = watch(held.refresh());
     await idp.clock.advance(500);
-    held.wipe();
-    await idp.clock.advance(500);
+    void held.revoke();
+    await idp.clock.advance(2_000);
     expect(box.outcome?.ok).toBe(false);
     expect(held.signedIn).toBe(false);
+    expect(revoked(idp)).toEqual([
+      ['RT-1', 'refresh_token'],
+      ['AT-1', 'access_token'],
+      ['RT-2', 'refresh_token'],
+      ['AT-2', 'access_token'],
+    ]);
+  });
+});
+
+describe('Tokens.dueAt', () => {
+  it('is the refresh time while there is a refresh token, and the next try after a passing failure', async () => {
+    const { idp, held, t0 } = setup();
+    expect(held.dueAt).toBe(t0 + 3_540_000);
+    idp.queue(TOKEN, text('down', 503));
+    await idp.clock.advance(3_540_000);
+    await held.accessToken();
+    expect(held.dueAt).toBe(t0 + 3_542_000);
+  });
+
+  it('is the expiry when there is nothing to refresh with, and undefined for a token without expires_in', () => {
+    expect(setup({ refresh_token: undefined }).held.dueAt).toBe(setup().t0 + 3_600_000);
+    expect(setup({ expires_in: undefined }).held.dueAt).toBeUndefined();
+  });
+
+  it('is undefined once signed out', async () => {
+    const { held } = setup();
+    held.wipe();
+    expect(held.dueAt).toBeUndefined();
+  });
+});
+
+describe('tokens refused after issuance are revoked', () => {
+  const idToken = (claims: Record<string, unknown>) => {
+    const now = Math.floor(Date.now() / 1000);
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    return [
+      part({ alg: 'RS256' }),
+      part({ iss: as.issuer, sub: 'u-1', iat: now, exp: now + 3600, ...claims }),
+      'c2ln',
+    ].join('.');
+  };
+
+  it.each([
+    ['an ID token for another client', { id_token: idToken({ aud: 'another-client' }) }],
+    ['an ID token from another issuer', { id_token: idToken({ aud: 'screen-signin', iss: 'https://evil.example' }) }],
+    ['an unknown token_type', { token_type: 'mac' }],
+  ])('a refresh answer with %s: its tokens and the old ones are revoked, and the sign-in ends', async (_what, bad) => {
+    const { idp, held } = setup();
+    idp.queue(TOKEN, tokens({ access_token: 'AT-2', refresh_token: 'RT-2', ...bad }));
+    idp.always(REVOKE, text('', 200));
+    const error = await rejection(held.refresh());
+    expect(error.code).toBe('bad_response');
+    await idp.clock.advance(0);
+    expect(held.signedIn).toBe(false);
+    expect(new Set(revoked(idp).map(([token]) => token))).toEqual(new Set(['RT-1', 'AT-1', 'RT-2', 'AT-2']));
+  });
+
+  it('processIssued revokes what a refused 200 answer carried, and nothing of an OAuth error answer', async () => {
+    const { idp, ctx } = setup();
+    idp.always(REVOKE, text('', 200));
+    const refuse = () => Promise.reject(new Error('refused'));
+    const issued = json({ access_token: 'AT-9', refresh_token: 'RT-9', token_type: 'Bearer' })();
+    await expect(processIssued(ctx, issued, refuse)).rejects.toThrow('refused');
+    await expect(processIssued(ctx, oauthError('invalid_grant')(), refuse)).rejects.toThrow('refused');
+    await idp.clock.advance(0);
+    expect(revoked(idp)).toEqual([
+      ['RT-9', 'refresh_token'],
+      ['AT-9', 'access_token'],
+    ]);
+  });
+
+  it('on invalid_grant, the access token still held is revoked too', async () => {
+    const { idp, held } = setup();
+    idp.queue(TOKEN, oauthError('invalid_grant'));
+    idp.always(REVOKE, text('', 200));
+    await rejection(held.refresh());
+    await idp.clock.advance(0);
+    expect(revoked(idp)).toContainEqual(['AT-1', 'access_token']);
   });
 });
 
@@ -283,6 +366,39 @@ describe('Tokens.revoke (RFC 7009)', () => {
     await held.revoke();
     expect(held.signedIn).toBe(false);
     expect(idp.to(REVOKE).map((r) => r.form!.get('token_type_hint'))).toEqual(['refresh_token', 'access_token']);
+  });
+
+  it('sends both requests at once and with keepalive, so they outlive a page that is going away', async () => {
+    const { idp, ctx } = setup();
+    const inits: RequestInit[] = [];
+    const net = {
+      ...idp.net,
+      fetch: ((input: RequestInfo | URL, init: RequestInit = {}) => {
+        inits.push(init);
+        return idp.fetch(input, init);
+      }) as typeof fetch,
+    };
+    const held = new Tokens({ ...ctx, net }, { access_token: 'AT-1', token_type: 'bearer', refresh_token: 'RT-1' });
+    idp.latencyMs = 1_000;
+    idp.always(REVOKE, text('', 200));
+    const box = watch(held.revoke());
+    await idp.clock.advance(0);
+    // The second request left before the first one was answered.
+    expect(idp.to(REVOKE).map((r) => r.answeredAt)).toEqual([undefined, undefined]);
+    expect(inits.map((init) => init.keepalive)).toEqual([true, true]);
+    await idp.clock.advance(1_000);
+    expect(box.outcome?.ok).toBe(true);
+  });
+
+  it(`gives up on a hanging revocation endpoint after ${REVOKE_TIMEOUT_MS / 1000} s, not the usual 15 s`, async () => {
+    const { idp, held } = setup();
+    idp.always(REVOKE, hang);
+    const box = watch(held.revoke());
+    await idp.clock.advance(REVOKE_TIMEOUT_MS - 1);
+    expect(box.outcome).toBeUndefined();
+    await idp.clock.advance(1);
+    expect(box.outcome?.ok).toBe(true);
+    expect(idp.to(REVOKE).map((r) => r.answeredAt! - r.at)).toEqual([REVOKE_TIMEOUT_MS, REVOKE_TIMEOUT_MS]);
   });
 
   it('signs out locally when the IdP has no revocation endpoint', async () => {

@@ -1,7 +1,8 @@
 /**
  * The token holder: in memory only, never logged, never stored. Refresh per RFC 6749 §6 (single
  * flight, rotation kept atomic), revocation per RFC 7009. Nothing else in the app sees a token
- * string except the request it is attached to.
+ * string except the request it is attached to. No token is dropped while still valid at the IdP:
+ * whatever the screen will not use (signed out, refused after issuance, arrived too late) is revoked.
  */
 import {
   getValidatedIdTokenClaims,
@@ -20,7 +21,7 @@ import { backoff } from './backoff';
 import { AppError } from './errors';
 import { withDPoPNonceRetry } from './dpop';
 import { toAppError } from './oauth-errors';
-import { requestOptions, type Net } from './transport';
+import { DEFAULT_TIMEOUT_MS, requestOptions, type Net } from './transport';
 
 export interface TokenContext {
   net: Net;
@@ -42,6 +43,83 @@ export function refreshMargin(lifetimeMs: number): number {
 
 /** Refresh retries after a passing failure: 2 s, doubling, at most 60 s. */
 const REFRESH_BACKOFF = { base: 2_000, cap: 60_000 };
+
+/** A revocation nobody waits for still ends: a hanging IdP cannot keep requests open for long. */
+export const REVOKE_TIMEOUT_MS = 5_000;
+
+/** What revocation needs: where to send it and as whom. */
+export type RevokeContext = Pick<TokenContext, 'net' | 'as' | 'client'>;
+
+/** Tokens as an answer carried them. */
+interface Issued {
+  access_token?: string;
+  refresh_token?: string;
+}
+
+/**
+ * RFC 7009: revokes the refresh token (which, per §2.1, may take the access token with it) and the
+ * access token. Both requests leave at once and with `keepalive`, so they outlive a page that is
+ * going away (no second turn after the first answer), each bounded by REVOKE_TIMEOUT_MS. Never
+ * rejects: revocation is best effort, and nothing of the tokens is kept here either way.
+ */
+export async function revokeTokens(ctx: RevokeContext, issued: Issued): Promise<void> {
+  const { net, as, client } = ctx;
+  if (!as.revocation_endpoint) return;
+  const door: Net = {
+    ...net,
+    timeoutMs: Math.min(net.timeoutMs ?? DEFAULT_TIMEOUT_MS, REVOKE_TIMEOUT_MS),
+    // oauth4webapi hands its customFetch no keepalive of its own: the door's fetch adds it.
+    fetch: (input, init) => net.fetch(input, { ...init, keepalive: true }),
+  };
+  const hints = ['refresh_token', 'access_token'] as const;
+  await Promise.all(
+    hints.map(async (hint) => {
+      const token = issued[hint];
+      if (!token) return;
+      try {
+        const res = await revocationRequest(as, client, None(), token, {
+          ...requestOptions(door, 'revocation'),
+          additionalParameters: { token_type_hint: hint },
+        });
+        await processRevocationResponse(res);
+      } catch {
+        // Best effort: the screen is signed out either way.
+      }
+    }),
+  );
+}
+
+/**
+ * oauth4webapi's processing of a token answer, plus one rule: when it refuses an answer that
+ * carries tokens (an ID token that fails validation, an unknown token_type), those tokens were
+ * issued all the same and stay valid at the IdP, so they are revoked in the background before the
+ * error goes on.
+ */
+export async function processIssued<T>(
+  ctx: RevokeContext,
+  response: Response,
+  process: (response: Response) => Promise<T>,
+): Promise<T> {
+  const copy = response.ok ? response.clone() : undefined;
+  try {
+    const result = await process(response);
+    void copy?.body?.cancel();
+    return result;
+  } catch (err) {
+    if (copy) void tokensIn(copy).then((issued) => revokeTokens(ctx, issued));
+    throw err;
+  }
+}
+
+async function tokensIn(response: Response): Promise<Issued> {
+  try {
+    const body = (await response.json()) as Record<string, unknown> | null;
+    const text = (key: keyof Issued) => (typeof body?.[key] === 'string' ? body[key] : undefined);
+    return { access_token: text('access_token'), refresh_token: text('refresh_token') };
+  } catch {
+    return {};
+  }
+}
 
 interface Held {
   access_token: string;
@@ -89,6 +167,19 @@ export class Tokens {
 
   get expiresAt(): number | undefined {
     return this.#held?.expires_at;
+  }
+
+  /**
+   * When the holder next needs `accessToken()` called to stay valid: the refresh (or, after a
+   * passing failure, its retry) is due, or, with nothing to refresh with, the access token expires
+   * and the sign-in ends. Undefined when nothing is ever due (no expires_in) or nothing is held.
+   */
+  get dueAt(): number | undefined {
+    const held = this.#held;
+    if (!held) return undefined;
+    if (!held.refresh_token) return held.expires_at;
+    if (held.refresh_at === undefined) return undefined;
+    return this.#lastError ? Math.max(held.refresh_at, this.#retryAt) : held.refresh_at;
   }
 
   #valid(now: number): boolean {
@@ -155,7 +246,9 @@ export class Tokens {
     try {
       const send = () =>
         refreshTokenGrantRequest(as, client, None(), refreshToken, { ...requestOptions(net, 'token'), DPoP: dpop });
-      response = await withDPoPNonceRetry(dpop, send, (res) => processRefreshTokenResponse(as, client, res));
+      response = await withDPoPNonceRetry(dpop, send, (res) =>
+        processIssued(this.#ctx, res, (issued) => processRefreshTokenResponse(as, client, issued)),
+      );
     } catch (err) {
       const error = toAppError(err, { endpoint: 'token', client_id: net.client_id });
       if (error.transient) {
@@ -164,44 +257,28 @@ export class Tokens {
         const random = this.#ctx.random ?? Math.random;
         this.#retryAt = net.clock.now() + backoff(this.#failures, REFRESH_BACKOFF, random, error.retryAfterMs);
       } else {
-        // invalid_grant and the like: this sign-in is over.
-        this.wipe();
+        // invalid_grant and the like: this sign-in is over, and an access token it left may still be valid.
+        void this.revoke();
       }
       throw error;
     }
-    // The holder may have been wiped (sign-out) while the request was in flight.
-    if (!this.#held) throw new AppError('session_ended', { reason: 'signed_out' });
+    // Signed out while the request was in flight: the rotated refresh token and the new access
+    // token are valid at the IdP, and nobody here will use them.
+    if (!this.#held) {
+      void revokeTokens(this.#ctx, response);
+      throw new AppError('session_ended', { reason: 'signed_out' });
+    }
     this.#failures = 0;
     this.#lastError = undefined;
     this.#hold(response);
     this.refreshes++;
   }
 
-  /**
-   * RFC 7009: revoke the refresh token (which, per §2.1, may take the access token with it), then the
-   * access token. Memory is wiped first, whatever the IdP answers.
-   */
+  /** Signs out: memory is wiped at once, then the IdP is asked to revoke (revokeTokens). */
   async revoke(): Promise<void> {
     const held = this.#held;
     this.wipe();
-    const { net, as, client } = this.#ctx;
-    if (!held || !as.revocation_endpoint) return;
-    const tokens: [string | undefined, string][] = [
-      [held.refresh_token, 'refresh_token'],
-      [held.access_token, 'access_token'],
-    ];
-    for (const [token, hint] of tokens) {
-      if (!token) continue;
-      try {
-        const res = await revocationRequest(as, client, None(), token, {
-          ...requestOptions(net, 'revocation'),
-          additionalParameters: { token_type_hint: hint },
-        });
-        await processRevocationResponse(res);
-      } catch {
-        // Best effort: the screen is signed out either way, and nothing of the token remains here.
-      }
-    }
+    if (held) await revokeTokens(this.#ctx, held);
   }
 
   wipe(): void {

@@ -135,6 +135,8 @@ const ar: Messages = {
   config_not_plain_text: 'يجب أن يكون الإعداد "{key}" نصًا عاديًا من {value} حرفًا على الأكثر، بلا أحرف غير مرئية.',
   config_file_unreachable: 'تعذر تحميل "{key}".',
   config_file_status: 'رد "{key}" بـ HTTP {value}.',
+  config_file_timeout: 'لم يصل "{key}" خلال {value} ثانية.',
+  config_file_too_large: 'حجم "{key}" أكبر من {value} بايت.',
   config_file_not_object: '"{key}" ليس كائن JSON.',
 };
 export default ar;

@@ -141,6 +141,8 @@ const de: Messages = {
     'Die Einstellung „{key}“ muss einfacher Text mit höchstens {value} Zeichen sein, ohne unsichtbare Zeichen.',
   config_file_unreachable: '„{key}“ konnte nicht geladen werden.',
   config_file_status: '„{key}“ hat mit HTTP {value} geantwortet.',
+  config_file_timeout: '„{key}“ kam nicht innerhalb von {value} s an.',
+  config_file_too_large: '„{key}“ ist größer als {value} Bytes.',
   config_file_not_object: '„{key}“ ist kein JSON-Objekt.',
 };
 export default de;

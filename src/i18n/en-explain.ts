@@ -89,6 +89,8 @@ const explanations: Explanations = {
     'Setting "{key}" in the address of this screen may not point to another server ({value}). Set it in config.json instead.',
   config_not_plain_text:
     'Setting "{key}" must be plain text of at most {value} characters, without invisible characters.',
+  config_file_timeout: 'Setting "{key}" did not arrive within {value} s.',
+  config_file_too_large: 'Setting "{key}" is larger than {value} bytes.',
   config_file_unreachable: 'Setting "{key}" could not be loaded.',
   config_file_status: 'Setting "{key}" answered HTTP {value}.',
   config_file_not_object: 'Setting "{key}" is not a JSON object.',

@@ -135,6 +135,8 @@ const es: Messages = {
     'El ajuste «{key}» debe ser texto sin formato de {value} caracteres como máximo, sin caracteres invisibles.',
   config_file_unreachable: 'No se pudo cargar «{key}».',
   config_file_status: '«{key}» respondió HTTP {value}.',
+  config_file_timeout: '«{key}» no llegó en {value} s.',
+  config_file_too_large: '«{key}» ocupa más de {value} bytes.',
   config_file_not_object: '«{key}» no es un objeto JSON.',
 };
 export default es;

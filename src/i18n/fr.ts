@@ -137,6 +137,8 @@ const fr: Messages = {
     'Le réglage « {key} » doit être un texte simple de {value} caractères au plus, sans caractères invisibles.',
   config_file_unreachable: '« {key} » n’a pas pu être chargé.',
   config_file_status: '« {key} » a répondu HTTP {value}.',
+  config_file_timeout: '« {key} » n’est pas arrivé en {value} s.',
+  config_file_too_large: '« {key} » dépasse {value} octets.',
   config_file_not_object: '« {key} » n’est pas un objet JSON.',
 };
 export default fr;

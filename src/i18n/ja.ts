@@ -134,6 +134,8 @@ const ja: Messages = {
     '設定「{key}」は {value} 文字以内のプレーンテキストで、見えない文字を含まないものにしてください。',
   config_file_unreachable: '「{key}」を読み込めませんでした。',
   config_file_status: '「{key}」が HTTP {value} を返しました。',
+  config_file_timeout: '「{key}」が {value} 秒以内に届きませんでした。',
+  config_file_too_large: '「{key}」が {value} バイトを超えています。',
   config_file_not_object: '「{key}」は JSON オブジェクトではありません。',
 };
 export default ja;

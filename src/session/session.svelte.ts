@@ -4,7 +4,8 @@
  */
 import type { AuthorizationServer, Client } from 'oauth4webapi';
 import { systemClock, type Clock } from '../core/clock';
-import { loadConfigFile, parseConfig, type Config } from '../core/config';
+import { parseConfig, type Config, type ConfigProblem } from '../core/config';
+import { isPassing, loadConfigFile, type ConfigFile } from '../core/config-file';
 import { resolveMetadata, routedNet } from '../core/endpoints';
 import { createDPoP } from '../core/dpop';
 import { backoff } from '../core/backoff';
@@ -14,6 +15,7 @@ import { emptyDebugLog, withMetadata, withRequest, type DebugLog } from '../core
 import type { Net } from '../core/transport';
 import { callApi } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
+import { keepFresh } from '../core/refresh-schedule';
 import { Tokens, type TokenContext } from '../core/tokens';
 import type { Notice } from './notice';
 
@@ -64,6 +66,8 @@ interface Ready {
   net: Net;
   as: AuthorizationServer;
   client: Client;
+  /** clock.now() when config.json and the metadata were read. */
+  readAt: number;
 }
 
 /** Start-up retries (discovery, asking for a code): 2 s, doubling, at most 60 s. */
@@ -75,6 +79,12 @@ const TICK_MS = 1_000;
 
 /** In kiosk mode an error that does not retry by itself starts over after this long. */
 export const KIOSK_RETRY_MS = 30_000;
+
+/**
+ * A screen left running for weeks reads config.json and the IdP's metadata again when they are
+ * this old, between sessions (before the next code), never during one.
+ */
+export const REREAD_MS = 24 * 3600_000;
 
 /** Why a session ended by itself: shown beside the next code. */
 class SessionEnd extends Error {
@@ -134,14 +144,14 @@ export class Session {
     this.start();
   }
 
-  /** Sign out: tokens are wiped at once; revocation is best effort; then a new code. */
-  async signOut(notice?: Notice): Promise<void> {
-    const tokens = this.#tokens;
-    this.#tokens = undefined;
-    this.#run?.abort();
-    this.phase = { status: 'requesting' };
-    await tokens?.revoke();
+  /**
+   * Sign out: tokens are wiped and the next code is asked for at once; revocation runs in the
+   * background (bounded, and surviving the page: tokens.ts), so a slow IdP never holds up the screen.
+   */
+  signOut(notice?: Notice): void {
+    this.#revokeHeld();
     this.#notice = notice;
+    this.phase = { status: 'requesting' };
     this.start();
   }
 
@@ -158,11 +168,27 @@ export class Session {
     }
   }
 
-  /** Stops all work (tests, page unload). */
+  /** Stops all work and signs out at the IdP, best effort (the page is going away: `pagehide`). */
   stop(): void {
     this.#run?.abort();
-    this.#tokens?.wipe();
+    this.#revokeHeld();
+  }
+
+  /**
+   * Start over from nothing: the page came back from the back/forward cache (`pageshow` with
+   * `persisted`), where whatever it showed went stale and `stop()` had signed it out.
+   */
+  startOver(): void {
+    this.#ready = undefined;
+    this.#notice = undefined;
+    this.#idleCodes = 0;
+    this.start();
+  }
+
+  #revokeHeld(): void {
+    const tokens = this.#tokens;
     this.#tokens = undefined;
+    void tokens?.revoke();
   }
 
   #restart(body: (signal: AbortSignal) => Promise<void>): void {
@@ -188,33 +214,72 @@ export class Session {
   }
 
   async #main(signal: AbortSignal): Promise<void> {
-    const ready = this.#ready ?? (await this.#prepare(signal));
-    this.#ready = ready;
-    const tokens = await this.#obtainTokens(ready, signal);
+    let ready: Ready;
+    let tokens: Tokens | undefined;
+    do {
+      ready = await this.#current(signal);
+      tokens = await this.#obtainTokens(ready, signal);
+    } while (!tokens);
+    // Tokens that arrive as the run is called off (a new code asked for that very moment) are not dropped alive.
+    if (signal.aborted) {
+      void tokens.revoke();
+      throw signal.reason;
+    }
     this.#tokens = tokens;
     try {
-      await this.#signedIn(ready, tokens, signal);
+      await this.#staySignedIn(ready, tokens, signal);
     } catch (err) {
       if (signal.aborted) throw err;
-      const notice: Notice = err instanceof SessionEnd ? err.notice : { code: 'failed', error: asAppError(err) };
       // Ended by itself (revoked, expired, idle, too long): a new code, with the reason beside it.
-      void this.signOut(notice);
+      this.signOut(endNotice(err));
     }
+  }
+
+  /** The config and metadata in force, read again once they are REREAD_MS old. */
+  async #current(signal: AbortSignal): Promise<Ready> {
+    if (this.#ready && !this.#stale(this.#ready)) return this.#ready;
+    this.#ready = await this.#prepare(signal);
+    return this.#ready;
+  }
+
+  #stale(ready: Ready): boolean {
+    return this.#deps.clock.now() - ready.readAt >= REREAD_MS;
+  }
+
+  /** Signed in until something ends it: the screen's own loop, and the tokens' refresh schedule beside it. */
+  async #staySignedIn(ready: Ready, tokens: Tokens, signal: AbortSignal): Promise<void> {
+    const both = new AbortController();
+    const stop = () => both.abort(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      await Promise.race([this.#signedIn(ready, tokens, both.signal), keepFresh(tokens, ready.net.clock, both.signal)]);
+    } finally {
+      signal.removeEventListener('abort', stop);
+      both.abort();
+    }
+  }
+
+  /** config.json, retried like every other start-up step while its failure may pass by itself. */
+  async #configFile(signal: AbortSignal): Promise<ConfigFile> {
+    const { url, fetch, clock } = this.#deps;
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off address, not state
+    const address = new URL('config.json', url).href;
+    const attempt = async () => {
+      const loaded = await loadConfigFile({ fetch, clock }, address, signal);
+      if (loaded.problem && isPassing(loaded.problem)) throw configError([loaded.problem]);
+      return loaded;
+    };
+    return this.#withRetry(signal, attempt, (error) => error.code === 'config');
   }
 
   async #prepare(signal: AbortSignal): Promise<Ready> {
     this.phase = { status: 'starting' };
     const { url } = this.#deps;
-    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off address, not state
-    const { file, problem } = await loadConfigFile(this.#deps.fetch, new URL('config.json', url).href);
+    const readAt = this.#deps.clock.now();
+    const { file, problem } = await this.#configFile(signal);
     const parsed = parseConfig(file, url.searchParams, url);
     const problems = [...(problem ? [problem] : []), ...(parsed.ok ? [] : parsed.problems)];
-    if (!parsed.ok || problem) {
-      throw new AppError('config', {
-        facts: { problems },
-        details: 'config.json beside index.html, overridden by URL query parameters',
-      });
-    }
+    if (!parsed.ok || problem) throw configError(problems);
     const config = parsed.config;
     this.config = config;
     const net: Net = {
@@ -231,11 +296,14 @@ export class Session {
     // Discovery or the endpoints from config; in proxy mode the IdP's requests go through the proxy path.
     const as = await this.#withRetry(signal, () => resolveMetadata(net, config, signal));
     if (this.debug) this.debug = withMetadata(this.debug, as);
-    return { config, net: routedNet(net, config, as), as, client: { client_id: config.client_id } };
+    return { config, net: routedNet(net, config, as), as, client: { client_id: config.client_id }, readAt };
   }
 
-  /** Codes until someone approves one: an expired code is replaced by itself (RFC 8628 §3.5 expired_token). */
-  async #obtainTokens(ready: Ready, signal: AbortSignal): Promise<Tokens> {
+  /**
+   * Codes until someone approves one: an expired code is replaced by itself (RFC 8628 §3.5
+   * expired_token). Undefined when config and metadata are due to be read again before the next code.
+   */
+  async #obtainTokens(ready: Ready, signal: AbortSignal): Promise<Tokens | undefined> {
     const { net, as, client, config } = ready;
     for (;;) {
       this.phase = { status: 'requesting' };
@@ -268,6 +336,7 @@ export class Session {
       } catch (err) {
         if (err instanceof AppError && err.code === 'expired_token') {
           if (config.max_idle_codes && ++this.#idleCodes >= config.max_idle_codes) throw new IdlePause();
+          if (this.#stale(ready)) return undefined;
           continue;
         }
         throw err;
@@ -284,8 +353,8 @@ export class Session {
     const { config, net } = ready;
     const clock = net.clock;
     const ctx: TokenContext = { net, as: ready.as, client: ready.client, dpop: tokens.dpop };
-    const name = await whoIsSignedIn(ctx, tokens, signal);
-    const user = config.show_user ? name : undefined;
+    // show_user=false: not even asked for, so no userinfo request.
+    const user = config.show_user ? await whoIsSignedIn(ctx, tokens, signal) : undefined;
     const started = clock.now();
     this.#lastActivity = started;
     this.phase = { status: 'signed-in', user };
@@ -327,21 +396,44 @@ export class Session {
   }
 
   /** Passing failures (network, timeout, 5xx) retry by themselves, with a countdown on screen. */
-  async #withRetry<T>(signal: AbortSignal, attempt: () => Promise<T>): Promise<T> {
+  async #withRetry<T>(
+    signal: AbortSignal,
+    attempt: () => Promise<T>,
+    passing = (error: AppError) => error.transient,
+  ): Promise<T> {
     const { clock } = this.#deps;
     for (let failures = 1; ; failures++) {
+      // A run called off (sign-out then stop, a new code) sends nothing more.
+      if (signal.aborted) throw signal.reason;
       try {
         return await attempt();
       } catch (err) {
         if (signal.aborted) throw err;
         const error = asAppError(err);
-        if (!error.transient) throw error;
+        if (!passing(error)) throw error;
         const wait = backoff(failures, START_BACKOFF, this.#deps.random ?? Math.random, error.retryAfterMs);
         this.phase = { status: 'error', error, retry_at: clock.now() + wait };
         await clock.sleep(wait, signal);
       }
     }
   }
+}
+
+function configError(problems: ConfigProblem[]): AppError {
+  return new AppError('config', {
+    facts: { problems },
+    details: 'config.json beside index.html, overridden by URL query parameters',
+  });
+}
+
+/** Why a session that ended by itself ended, for the notice beside the next code. */
+function endNotice(err: unknown): Notice {
+  if (err instanceof SessionEnd) return err.notice;
+  const error = asAppError(err);
+  // The refresh schedule (refresh-schedule.ts) found no valid token to be had any more.
+  if (error.code === 'invalid_grant') return { code: 'revoked' };
+  if (error.code === 'session_ended') return { code: 'ended' };
+  return { code: 'failed', error };
 }
 
 function asAppError(err: unknown): AppError {
