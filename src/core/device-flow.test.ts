@@ -539,6 +539,7 @@ describe('pollForTokens', () => {
     let jump = 0;
     const sleepy = {
       now: () => idp.clock.now() + jump,
+      wall: () => idp.clock.wall() + jump,
       sleep: async (ms: number, signal?: AbortSignal) => {
         await idp.clock.sleep(ms, signal);
         jump = 20 * 60_000;

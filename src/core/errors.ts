@@ -41,7 +41,7 @@ export const ERROR_REASONS = [
   'user_code', // bad_response: a user code a person cannot read or type
   'expires_at_once', // bad_response: expires_in not longer than the polling interval
   'api_failed', // bad_response: the API call failed otherwise
-  'busy', // http: 5xx or 429
+  'busy', // http: 5xx
   'api_status', // http: the API answered another status that is not OK
   'api_refused', // http: the API refused the token (WWW-Authenticate, no error named)
   'api_challenge', // http: the API refused the token, naming an error
@@ -49,6 +49,7 @@ export const ERROR_REASONS = [
   'shown', // insecure_uri: an address the screen was to show
   'no_refresh', // session_ended: the access token expired and there is no refresh token
   'signed_out', // session_ended: the tokens were wiped (sign-out) meanwhile
+  'rate_limited', // http: a bare 429, the IdP limiting how often this screen may ask
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 

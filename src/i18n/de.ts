@@ -124,5 +124,9 @@ const de: Messages = {
   config_file_unreachable: '„{key}“ konnte nicht geladen werden.',
   config_file_status: '„{key}“ hat mit HTTP {value} geantwortet.',
   config_file_not_object: '„{key}“ ist kein JSON-Objekt.',
+  // Issue 11, network and clock: a rate limit is named as such.
+  code_rate_limited: 'Der Anmeldeserver begrenzt, wie oft dieser Bildschirm fragen darf, neue Anfrage in {time}',
+  reason_rate_limited:
+    'Der Server {origin} begrenzt, wie oft dieser Bildschirm fragen darf (HTTP 429). Der Bildschirm wartet so lange, wie der Server verlangt, und versucht es dann erneut.',
 };
 export default de;

@@ -133,6 +133,10 @@ const en = {
   config_file_unreachable: 'Setting "{key}" could not be loaded.',
   config_file_status: 'Setting "{key}" answered HTTP {value}.',
   config_file_not_object: 'Setting "{key}" is not a JSON object.',
+  // Issue 11, network and clock: a rate limit is named as such.
+  code_rate_limited: 'The sign-in server is limiting how often this screen may ask, asking again in {time}',
+  reason_rate_limited:
+    'The server at {origin} is limiting how often this screen may ask (HTTP 429). The screen waits as long as the server asked, then tries again.',
 } satisfies Record<`error_${ErrorCode}` | `explain_${ErrorCode}` | `reason_${ErrorReason}`, string> &
   Record<`notice_${NoticeCode}` | `config_${ConfigProblemCode}`, string> &
   Record<string, string | Plural>;

@@ -123,5 +123,10 @@ const fr: Messages = {
   config_file_unreachable: '« {key} » n’a pas pu être chargé.',
   config_file_status: '« {key} » a répondu HTTP {value}.',
   config_file_not_object: '« {key} » n’est pas un objet JSON.',
+  // Issue 11, network and clock: a rate limit is named as such.
+  code_rate_limited:
+    'Le serveur d’identification limite la fréquence des demandes de cet écran, nouvelle demande dans {time}',
+  reason_rate_limited:
+    'Le serveur {origin} limite la fréquence des demandes de cet écran (HTTP 429). L’écran attend le délai demandé par le serveur, puis réessaie.',
 };
 export default fr;

@@ -121,5 +121,10 @@ const ja: Messages = {
   config_file_unreachable: '「{key}」を読み込めませんでした。',
   config_file_status: '「{key}」が HTTP {value} を返しました。',
   config_file_not_object: '「{key}」は JSON オブジェクトではありません。',
+  // Issue 11, network and clock: a rate limit is named as such.
+  code_rate_limited:
+    'サインインサーバーがこのスクリーンからの問い合わせ回数を制限しています。{time} 後に再度問い合わせます',
+  reason_rate_limited:
+    '{origin} のサーバーがこのスクリーンからの問い合わせ回数を制限しています (HTTP 429)。サーバーが求めた時間だけ待ってから再試行します。',
 };
 export default ja;
