@@ -773,6 +773,14 @@ export async function startIdp(opts: IdpOptions = {}): Promise<Idp> {
       ctx.body = { ...(ctx.body as Record<string, unknown>), interval };
     }
   });
+  // The screen reads the IdP's clock from Date (for TVs whose own clock is off; README), but Date is
+  // not a CORS-safelisted header and oidc-provider does not expose it: an IdP set up for screens does.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (!ctx.response.get('access-control-allow-origin')) return;
+    const exposed = ctx.response.get('access-control-expose-headers');
+    ctx.set('Access-Control-Expose-Headers', exposed ? `${exposed}, Date` : 'Date');
+  });
   if (!cors) {
     provider.use(async (ctx, next) => {
       try {
