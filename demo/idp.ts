@@ -253,6 +253,15 @@ export function createIdp(issuer: string, configuration: Configuration, extend?:
     }
   });
 
+  // The screen reads the IdP's clock from Date (for TVs whose own clock is off; README), but Date is
+  // not a CORS-safelisted header and oidc-provider does not expose it: an IdP set up for screens does.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (!ctx.response.get('access-control-allow-origin')) return;
+    const exposed = ctx.response.get('access-control-expose-headers');
+    ctx.set('Access-Control-Expose-Headers', exposed ? `${exposed}, Date` : 'Date');
+  });
+
   extend?.(provider);
   const callback = provider.callback();
   const handle: http.RequestListener = (req, res) => {

@@ -2,9 +2,10 @@
  * An IdP that sends no CORS headers for this screen's origin. The browser hides the cause from the
  * app (a bare TypeError), so http.ts probes with a no-cors request: the server answers, hence it is
  * CORS. The screen names both origins, the client to fix, and keeps trying, so it heals by itself
- * once the IdP is fixed.
+ * once the IdP is fixed. While polling, a refusal is told from a dropped connection by repeating:
+ * the second in a row stops polling as a configuration error (a person would approve in vain).
  */
-import { codeOnScreen, CORS_CONSOLE, expect, fault, onPhone, polls, ROUTES, test, to } from './fixtures/faults.ts';
+import { codeOnScreen, CORS_CONSOLE, expect, fault, onPhone, polls, ROUTES, test } from './fixtures/faults.ts';
 
 // Chromium logs each refused response itself; exactly that line is expected here.
 test.use({ allowedConsoleErrors: [CORS_CONSOLE] });
@@ -43,21 +44,34 @@ test('a device authorization endpoint without CORS headers is diagnosed as CORS'
   expect(idpProxy.requests.some((r) => r.path === ROUTES.device && r.method === 'GET')).toBe(true);
 });
 
-test('a token endpoint without CORS headers keeps the code and retries, and the sign-in completes once fixed', async ({
+test('a token endpoint that refuses this origin while polling is a configuration error, named as such, that heals by itself once fixed', async ({
   openTv,
   phone,
   idpProxy,
+  app,
 }) => {
   // '*': the preflight (the DPoP header makes the poll non-simple) loses its CORS headers too.
   idpProxy.add({ path: ROUTES.token, method: '*', fault: fault.stripCors });
   const tv = await openTv();
-  const { userCode, qrUri } = await codeOnScreen(tv);
-  await expect(tv.getByTestId('poll-retry')).toBeVisible();
-  expect(to(idpProxy, ROUTES.device)).toHaveLength(1);
+  const appOrigin = new URL(app.url).origin;
+  const first = await codeOnScreen(tv);
+  // A person approving now would approve in vain: the screen says why instead of "connection trouble".
+  await expect(tv.getByTestId('error-headline')).toHaveAttribute('data-code', 'cors');
+  await expect(tv.getByTestId('error')).toHaveText(
+    `The server at ${idpProxy.url} did not allow this screen's address (${appOrigin}). Add ${appOrigin} to the allowed web origins (CORS) of client "screen-signin" in the identity provider.`,
+  );
+  await expect(tv.getByTestId('error-details')).toHaveText(
+    `token endpoint ${idpProxy.url}/token: request blocked by CORS`,
+  );
+  await expect(tv.getByTestId('retry-countdown')).toBeVisible();
 
+  // The deployer fixes the IdP; after the countdown a new code comes by itself, is polled with
+  // answers again, and signs in.
   idpProxy.clear();
-  await onPhone(phone, qrUri);
-  await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in', { timeout: 20_000 });
-  expect(new Set(polls(idpProxy).map((r) => r.form?.device_code)).size).toBe(1);
-  expect(userCode).toBeTruthy();
+  const answered = () => polls(idpProxy).filter((r) => !r.fault && r.status === 400).length;
+  await expect.poll(answered, { timeout: 20_000 }).toBeGreaterThan(0);
+  const next = await codeOnScreen(tv);
+  expect(next.userCode).not.toBe(first.userCode);
+  await onPhone(phone, next.qrUri);
+  await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
 });

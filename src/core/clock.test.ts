@@ -1,6 +1,27 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from './clock';
 
+describe('systemClock.now', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('is monotonic: a step of the wall clock (NTP at boot, someone setting the time) does not move it', () => {
+    const before = systemClock.now();
+    const wall = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(wall + 2 * 3_600_000);
+    expect(systemClock.wall()).toBe(wall + 2 * 3_600_000);
+    const after = systemClock.now();
+    expect(after).toBeGreaterThanOrEqual(before);
+    expect(after - before).toBeLessThan(60_000);
+  });
+
+  it('counts from performance.timeOrigin with performance.now()', () => {
+    vi.spyOn(performance, 'now').mockReturnValue(1_234.5);
+    expect(systemClock.now()).toBe(performance.timeOrigin + 1_234.5);
+  });
+});
+
 describe('systemClock.sleep', () => {
   afterEach(() => {
     vi.useRealTimers();

@@ -1,6 +1,16 @@
 /** Time is a dependency, so tests can jump minutes in a line and no test sleeps on real time. */
 export interface Clock {
+  /**
+   * Milliseconds on a monotonic clock (epoch-like, but only differences mean anything): every
+   * duration and deadline (poll waits, code expiry, idle, max_session, countdowns). An NTP step at
+   * boot or someone setting the TV's time does not move it, so it fires nothing.
+   */
   now(): number;
+  /**
+   * The device's wall clock (`Date.now()`, which oauth4webapi reads too), which may be minutes or
+   * years off and may jump. Only for comparing with times a server wrote (server-time.ts).
+   */
+  wall(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -11,8 +21,16 @@ export interface Clock {
  */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * `performance.timeOrigin` is Safari 16+; older engines get the same origin from the wall clock,
+ * read once when this module loads.
+ */
+const FALLBACK_ORIGIN = Date.now() - performance.now();
+
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  // HR-Time §4: performance.now() is monotonic and unaffected by system clock adjustments.
+  now: () => (performance.timeOrigin ?? FALLBACK_ORIGIN) + performance.now(),
+  wall: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);

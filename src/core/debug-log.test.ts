@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEBUG_LOG_SIZE, describeConfig, emptyDebugLog, withMetadata, withRequest } from './debug-log';
+import { DEBUG_LOG_SIZE, describeConfig, emptyDebugLog, withMetadata, withNote, withRequest } from './debug-log';
 import type { RequestRecord } from './transport';
 
 const record = (n: number): RequestRecord => ({
@@ -12,6 +12,13 @@ const record = (n: number): RequestRecord => ({
 });
 
 describe('debug log', () => {
+  it('keeps one note per code, the latest, however many codes repeat it', () => {
+    let log = emptyDebugLog();
+    log = withNote(log, { code: 'dpop_off', details: 'first' });
+    log = withNote(log, { code: 'dpop_off', details: 'again' });
+    expect(log.notes).toEqual([{ code: 'dpop_off', details: 'again' }]);
+  });
+
   it('keeps the last 20 requests, newest first', () => {
     let log = emptyDebugLog();
     for (let n = 1; n <= 25; n++) log = withRequest(log, record(n));

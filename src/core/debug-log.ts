@@ -15,12 +15,26 @@ export interface DebugLog {
   >;
   /** Newest first, at most DEBUG_LOG_SIZE. */
   requests: RequestRecord[];
+  /** What the screen chose to do differently, and why (one per code). */
+  notes?: DebugNote[];
+}
+
+/** A choice the screen made by itself that an operator should know of, e.g. Bearer instead of DPoP. */
+export interface DebugNote {
+  code: 'dpop_off';
+  /** A technical line, like an error's details. */
+  details: string;
 }
 
 export const emptyDebugLog = (): DebugLog => ({ requests: [] });
 
 export function withRequest(log: DebugLog, record: RequestRecord): DebugLog {
   return { ...log, requests: [record, ...log.requests].slice(0, DEBUG_LOG_SIZE) };
+}
+
+/** Adds a note, replacing an earlier one with the same code (each new code would repeat it). */
+export function withNote(log: DebugLog, note: DebugNote): DebugLog {
+  return { ...log, notes: [...(log.notes ?? []).filter((n) => n.code !== note.code), note] };
 }
 
 export function withMetadata(log: DebugLog, as: AuthorizationServer): DebugLog {

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   afterPoll,
   BACKOFF_CAP_MS,
+  CORS_REFUSALS,
   DEFAULT_INTERVAL_MS,
   MAX_SHOWN_URI_LENGTH,
   MIN_INTERVAL_MS,
@@ -434,6 +435,13 @@ describe('afterPoll (RFC 8628 §3.5)', () => {
     expect(afterPoll(start, { kind: 'slow_down', interval: 5_000 }, zero).wait).toBe(10_000);
   });
 
+  it('waits at least the Retry-After sent with a slow_down, and keeps only the +5 s for later polls', () => {
+    const slowed = afterPoll(start, { kind: 'slow_down', retryAfterMs: 30_000 }, zero);
+    expect(slowed).toEqual({ interval: 10_000, failures: 0, wait: 30_000 });
+    expect(afterPoll(slowed, { kind: 'pending' }, zero).wait).toBe(10_000);
+    expect(afterPoll(start, { kind: 'slow_down', retryAfterMs: 2_000 }, zero).wait).toBe(10_000);
+  });
+
   it('adds no jitter to pending or slow_down waits', () => {
     expect(afterPoll(start, { kind: 'pending' }, () => 0.9).wait).toBe(5_000);
     expect(afterPoll(start, { kind: 'slow_down' }, () => 0.9).wait).toBe(10_000);
@@ -638,6 +646,7 @@ describe('pollForTokens', () => {
     let jump = 0;
     const sleepy = {
       now: () => idp.clock.now() + jump,
+      wall: () => idp.clock.wall() + jump,
       sleep: async (ms: number, signal?: AbortSignal) => {
         await idp.clock.sleep(ms, signal);
         jump = 20 * 60_000;
@@ -758,6 +767,67 @@ describe('pollForTokens', () => {
     expect(asAppError(await failure(idp.clock, pollForTokens(ctx, code))).code).toBe('expired_token');
     expect(pollTimes(idp)).toEqual([arrived + 5_000]);
     expect(idp.clock.now()).toBe(arrived + 12_000);
+  });
+
+  it('treats slow_down sent with HTTP 429 (authentik) as slow_down: +5 s kept for later polls, its Retry-After obeyed', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.queue(
+      TOKEN,
+      json({ error: 'slow_down' }, 429, { 'retry-after': '20' }),
+      oauthError('authorization_pending'),
+      tokens(),
+    );
+    const onRetry = vi.fn();
+    await run(idp.clock, pollForTokens(ctx, code, undefined, { onRetry }));
+    expect(gaps(pollTimes(idp))).toEqual([20_000, 10_000]);
+    expect(onRetry).not.toHaveBeenCalled();
+  });
+
+  it('backs off after a bare 429 as today, reporting a rate limit with the wait X-Retry-After asked for', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.queue(TOKEN, text('Too Many Requests', 429, { 'x-retry-after': '45' }), tokens());
+    const onRetry = vi.fn();
+    await run(idp.clock, pollForTokens(ctx, code, undefined, { onRetry }));
+    const [error, wait] = onRetry.mock.calls[0]! as [AppError, number];
+    expect([error.code, error.reason, wait]).toEqual(['http', 'rate_limited', 45_000]);
+    expect(gaps(pollTimes(idp))).toEqual([45_000]);
+  });
+
+  it('stops with cors, naming both origins and the client, when the token endpoint refuses this origin twice in a row', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.always(TOKEN, corsBlocked);
+    const onRetry = vi.fn();
+    const error = asAppError(await failure(idp.clock, pollForTokens(ctx, code, undefined, { onRetry })));
+    expect(error.code).toBe('cors');
+    expect(error.facts).toMatchObject({
+      endpoint: 'token',
+      origin: 'https://idp.example',
+      app_origin: 'http://127.0.0.1:4000',
+      client_id: 'screen-signin',
+    });
+    // The first could have been a dropped connection: it was retried as one.
+    expect(idp.to(TOKEN)).toHaveLength(CORS_REFUSALS);
+    expect(onRetry).toHaveBeenCalledTimes(CORS_REFUSALS - 1);
+  });
+
+  it('counts CORS refusals only in a row: one between answered polls is passing trouble', async () => {
+    const { idp, ctx } = setup();
+    const { code } = await getCode(idp, ctx);
+    idp.queue(TOKEN, corsBlocked, oauthError('authorization_pending'), corsBlocked, tokens({ access_token: 'AT-9' }));
+    expect((await run(idp.clock, pollForTokens(ctx, code))).access_token).toBe('AT-9');
+  });
+
+  it('neither expires the code nor polls sooner when the wall clock jumps by hours (it is not the clock polling uses)', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx);
+    idp.queue(TOKEN, oauthError('authorization_pending'), tokens({ access_token: 'AT-7' }));
+    const polling = pollForTokens(ctx, code);
+    idp.clock.stepWall(2 * 3_600_000);
+    expect((await run(idp.clock, polling)).access_token).toBe('AT-7');
+    expect(pollTimes(idp)).toEqual([arrived + 5_000, arrived + 10_000]);
   });
 });
 

@@ -19,7 +19,8 @@ import { backoff, BACKOFF_CAP_MS } from './backoff';
 import { isAllowedUrl, type Config } from './config';
 import { AppError, clip } from './errors';
 import { toAppError } from './oauth-errors';
-import { requestOptions, type Net } from './transport';
+import { askedWaitMs } from './retry-after';
+import { requestOptions, serverNow, type Net } from './transport';
 import { withDPoPNonceRetry } from './dpop';
 import { UNSHOWABLE } from './showable';
 import { processIssued } from './tokens';
@@ -52,6 +53,12 @@ export const SLOW_DOWN_MS = 5_000; // RFC 8628 §3.5
 export { BACKOFF_CAP_MS };
 /** RFC 8628 §3.2 counts the interval in seconds: a sub-second one is a bug (or hostile) and would flood the IdP. */
 export const MIN_INTERVAL_MS = 1_000;
+/**
+ * Polls in a row diagnosed as CORS before polling stops as a configuration error. The first may be
+ * a connection dropped after the server was reached, which reads the same (errors.ts); a refusal
+ * of this origin repeats.
+ */
+export const CORS_REFUSALS = 2;
 /** RFC 8628 §6.1 expects short codes; anything longer than this is not meant for a person. */
 export const MAX_USER_CODE_LENGTH = 32;
 /**
@@ -169,8 +176,11 @@ export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal):
 
 export type PollOutcome =
   | { kind: 'pending' }
-  /** `interval`: the new interval in ms some IdPs (GitHub) send with slow_down. */
-  | { kind: 'slow_down'; interval?: number }
+  /**
+   * `interval`: the new interval in ms some IdPs (GitHub) send with slow_down; `retryAfterMs`:
+   * the Retry-After some send with it (authentik, as HTTP 429).
+   */
+  | { kind: 'slow_down'; interval?: number; retryAfterMs?: number }
   | { kind: 'transient'; error: AppError; retryAfterMs?: number };
 
 export interface PollState {
@@ -182,7 +192,8 @@ export interface PollState {
 /**
  * The wait before the next poll, counted from when the previous answer arrived.
  * - authorization_pending: the interval.
- * - slow_down: interval += 5 s (or the server's new interval, if longer), kept for all later polls (RFC 8628 §3.5).
+ * - slow_down: interval += 5 s (or the server's new interval, if longer), kept for all later polls
+ *   (RFC 8628 §3.5); this one wait is also no shorter than a Retry-After sent with it.
  * - network error, timeout, 5xx, 429: exponential backoff with jitter, capped, never shorter than the
  *   interval or the server's Retry-After (RFC 8628 §3.5 "SHOULD use exponential backoff").
  */
@@ -197,7 +208,7 @@ export function afterPoll(
     case 'slow_down': {
       // At least +5 s; more when the server names a longer interval (GitHub does, with the error).
       const interval = Math.max(state.interval + SLOW_DOWN_MS, outcome.interval ?? 0);
-      return { interval, failures: 0, wait: interval };
+      return { interval, failures: 0, wait: Math.max(interval, outcome.retryAfterMs ?? 0) };
     }
     case 'transient': {
       const failures = state.failures + 1;
@@ -223,6 +234,7 @@ function pollOutcome(err: unknown, net: Net, url: string): PollOutcome {
     return {
       kind: 'slow_down',
       interval: typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : undefined,
+      retryAfterMs: askedWaitMs(err.response.headers, serverNow(net)),
     };
   }
   const error = toAppError(err, { endpoint: 'token', client_id: net.client_id, url });
@@ -236,7 +248,9 @@ function expired(): AppError {
 
 /**
  * Polls until tokens arrive. Rejects with AppError `access_denied`, `expired_token` (also when the
- * deadline passes without an answer; the caller then asks for a new code), or a fatal error.
+ * deadline passes without an answer; the caller then asks for a new code), `cors` when the token
+ * endpoint refuses this origin CORS_REFUSALS polls in a row (a person would approve in vain: the
+ * caller says so and starts over later), or a fatal error.
  */
 export async function pollForTokens(
   ctx: FlowContext,
@@ -247,6 +261,7 @@ export async function pollForTokens(
   const { net, as, client } = ctx;
   const clock = net.clock;
   let state: PollState & { wait: number } = { interval: code.interval, failures: 0, wait: code.interval };
+  let refusals = 0;
   for (;;) {
     // RFC 8628 §3.5: the first poll waits a full interval too.
     const remaining = code.expires_at - clock.now();
@@ -274,6 +289,8 @@ export async function pollForTokens(
       if (signal?.aborted) throw signal.reason;
       outcome = pollOutcome(err, net, as.token_endpoint ?? '');
     }
+    refusals = outcome.kind === 'transient' && outcome.error.code === 'cors' ? refusals + 1 : 0;
+    if (refusals >= CORS_REFUSALS && outcome.kind === 'transient') throw outcome.error;
     const failedBefore = state.failures > 0;
     state = afterPoll(state, outcome, ctx.random);
     if (outcome.kind === 'transient') hooks.onRetry?.(outcome.error, state.wait);

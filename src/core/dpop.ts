@@ -3,14 +3,20 @@ import {
   DPoP,
   generateKeyPair,
   isDPoPNonceError,
+  modifyAssertion,
   type AuthorizationServer,
   type Client,
   type DPoPHandle,
+  type ModifyAssertionOptions,
 } from 'oauth4webapi';
+import type { DebugNote } from './debug-log';
+import type { ServerTime } from './server-time';
 
 /**
  * RFC 9449 §8/§9: a server may answer `use_dpop_nonce`; oauth4webapi's handle remembers the nonce,
- * so one immediate retry carries it.
+ * so one immediate retry carries it. This also covers a proof whose `iat` is off (a wrong clock the
+ * screen could not correct): servers with nonces (oidc-provider with a nonceSecret) then ask for
+ * one instead of refusing (§11.1), and a proof with a fresh nonce needs no recent `iat`.
  */
 export async function withDPoPNonceRetry<T>(
   dpop: DPoPHandle | undefined,
@@ -25,11 +31,56 @@ export async function withDPoPNonceRetry<T>(
   }
 }
 
-/** A fresh DPoP handle when the IdP supports an algorithm we can make keys for; else undefined. */
-export async function createDPoP(as: AuthorizationServer, client: Client): Promise<DPoPHandle | undefined> {
+/** The algorithms we make keys for, best first. */
+export const DPOP_ALGORITHMS = ['ES256', 'EdDSA', 'PS256', 'RS256'] as const;
+
+export interface DPoPOptions {
+  /** The IdP's clock: each proof's `iat` is the IdP's time, once known. */
+  time?: ServerTime;
+  /** Told when the IdP offers DPoP but this browser cannot do it (for the operator's debug overlay). */
+  onNote?(note: DebugNote): void;
+}
+
+/**
+ * A fresh DPoP handle when the IdP supports an algorithm this browser can make keys for. Without
+ * WebCrypto (`crypto.subtle` exists only in a secure context: a page served over http from a LAN
+ * address has none) or with none of the IdP's algorithms available (Ed25519 is missing from older
+ * engines), the sign-in goes on with Bearer tokens (RFC 9449 §5 lets a server issue them to a
+ * client that sends no proof) and `onNote` says why, rather than stopping the screen.
+ * With `time`, each proof's `iat` is the IdP's time, so a TV whose clock is off is not refused
+ * (RFC 9449 §11.1); oauth4webapi alone would use the skew of when the handle was made.
+ */
+export async function createDPoP(
+  as: AuthorizationServer,
+  client: Client,
+  { time, onNote }: DPoPOptions = {},
+): Promise<DPoPHandle | undefined> {
   const offered = as.dpop_signing_alg_values_supported;
   if (!offered?.length) return undefined;
-  const alg = (['ES256', 'EdDSA', 'PS256', 'RS256'] as const).find((a) => offered.includes(a));
-  if (!alg) return undefined;
-  return DPoP(client, await generateKeyPair(alg));
+  if (!globalThis.crypto?.subtle) {
+    onNote?.({
+      code: 'dpop_off',
+      details:
+        'no WebCrypto (crypto.subtle): the page is not a secure context (http from a LAN address?); tokens are Bearer',
+    });
+    return undefined;
+  }
+  const options: ModifyAssertionOptions = {
+    [modifyAssertion]: (_header, payload) => {
+      const now = time?.now();
+      if (now !== undefined) payload.iat = Math.floor(now / 1000);
+    },
+  };
+  for (const alg of DPOP_ALGORITHMS.filter((a) => offered.includes(a))) {
+    try {
+      return DPoP(client, await generateKeyPair(alg), options);
+    } catch {
+      // This engine cannot make keys for this algorithm: try the next the IdP offers.
+    }
+  }
+  onNote?.({
+    code: 'dpop_off',
+    details: `none of the IdP's DPoP algorithms (${offered.join(', ')}) can be used in this browser; tokens are Bearer`,
+  });
+  return undefined;
 }

@@ -42,7 +42,7 @@ export const ERROR_REASONS = [
   'expires_at_once', // bad_response: expires_in not longer than the polling interval
   'uri_too_long', // bad_response: a verification_uri too long to show or put in a readable QR
   'api_failed', // bad_response: the API call failed otherwise
-  'busy', // http: 5xx or 429
+  'busy', // http: 5xx
   'api_status', // http: the API answered another status that is not OK
   'api_refused', // http: the API refused the token (WWW-Authenticate, no error named)
   'api_challenge', // http: the API refused the token, naming an error
@@ -51,6 +51,7 @@ export const ERROR_REASONS = [
   'userinfo', // insecure_uri: an address to show with a user name before "@" (a disguise)
   'no_refresh', // session_ended: the access token expired and there is no refresh token
   'signed_out', // session_ended: the tokens were wiped (sign-out) meanwhile
+  'rate_limited', // http: a bare 429, the IdP limiting how often this screen may ask
 ] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 

@@ -8,6 +8,10 @@ export type JsonObject = Record<string, unknown>;
 
 const POLLING_ERRORS = new Set(['authorization_pending', 'slow_down']);
 
+/** RFC 8628 §3.5: an answer that means "keep polling", whatever its status. */
+export const isPollingError = (json: JsonObject): boolean =>
+  typeof json.error === 'string' && POLLING_ERRORS.has(json.error);
+
 /**
  * Some IdPs send numbers as strings ("5"). oauth4webapi 3.x parses a string `expires_in` itself
  * (parseFloat, in processDeviceAuthorizationResponse and every token response), but it refuses a
@@ -32,13 +36,13 @@ export function normaliseDeviceAuthorization(json: JsonObject): JsonObject {
 }
 
 /**
- * Token endpoint: RFC 6749 §5.2 errors are HTTP 400, but GitHub answers errors with 200 and some
- * gateways send authorization_pending/slow_down as 401 or 428. Any body with an `error` member is
- * an error response, whatever the status.
+ * Token endpoint: RFC 6749 §5.2 errors are HTTP 400, but GitHub answers errors with 200, some
+ * gateways send authorization_pending/slow_down as 401 or 428, and authentik sends slow_down as
+ * 429. Any body with an `error` member is an error response, whatever the status.
  */
 export function normaliseTokenStatus(status: number, json: JsonObject): number {
   if (typeof json.error !== 'string') return status;
-  if (status < 400 || POLLING_ERRORS.has(json.error)) return 400;
+  if (status < 400 || isPollingError(json)) return 400;
   return status;
 }
 

@@ -12,7 +12,11 @@ const TOKEN = 'https://idp.example/token';
 function setup(response: Partial<TokenEndpointResponse> = {}) {
   const idp = fakeIdp();
   const wall = { jump: 0 };
-  const clock: Clock = { now: () => idp.clock.now() + wall.jump, sleep: (ms, signal) => idp.clock.sleep(ms, signal) };
+  const clock: Clock = {
+    now: () => idp.clock.now() + wall.jump,
+    wall: () => idp.clock.wall() + wall.jump,
+    sleep: (ms, signal) => idp.clock.sleep(ms, signal),
+  };
   const net = { ...idp.net, clock };
   const held = new Tokens(
     { net, as, client, random: () => 0 },

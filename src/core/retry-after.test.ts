@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RETRY_AFTER_MS, retryAfterMs } from './retry-after';
+import { askedWaitMs, MAX_RETRY_AFTER_MS, retryAfterMs } from './retry-after';
 
 describe('retryAfterMs', () => {
   it('reads seconds and HTTP dates', () => {
@@ -23,5 +23,27 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs('-5', now)).toBe(0);
     expect(retryAfterMs('Tue, 31 Dec 2024 00:00:00 GMT', now)).toBe(0);
     expect(retryAfterMs('  ', now)).toBeUndefined();
+  });
+});
+
+describe('askedWaitMs', () => {
+  const serverNow = Date.parse('2025-01-01T00:00:00Z');
+
+  it('reads the non-standard X-Retry-After that some rate limiters send alone, capped the same', () => {
+    expect(askedWaitMs(new Headers({ 'x-retry-after': '45' }), serverNow)).toBe(45_000);
+    expect(askedWaitMs(new Headers({ 'x-retry-after': '86400' }), serverNow)).toBe(MAX_RETRY_AFTER_MS);
+    expect(askedWaitMs(new Headers({ 'retry-after': '5', 'x-retry-after': '45' }), serverNow)).toBe(5_000);
+    expect(askedWaitMs(new Headers(), serverNow)).toBeUndefined();
+  });
+
+  it("counts an HTTP-date Retry-After from the answer's own Date, so a screen's wrong clock does not enter", () => {
+    const headers = new Headers({
+      date: 'Wed, 01 Jan 2025 12:00:00 GMT',
+      'retry-after': 'Wed, 01 Jan 2025 12:00:30 GMT',
+    });
+    // The screen believes it is midnight: twelve hours off.
+    expect(askedWaitMs(headers, serverNow)).toBe(30_000);
+    headers.delete('date');
+    expect(askedWaitMs(headers, serverNow)).toBe(MAX_RETRY_AFTER_MS);
   });
 });

@@ -8,11 +8,13 @@ import {
   hang,
   json,
   rejection as appError,
+  tokens,
   sendThroughDoor,
   settle,
   text,
   watch,
 } from '../testing/fake-idp';
+import { ServerTime } from './server-time';
 import { DEFAULT_TIMEOUT_MS, requestOptions, type RequestRecord } from './transport';
 
 const TOKEN = 'https://idp.example/token';
@@ -67,10 +69,41 @@ describe('requestOptions: the one door to the network', () => {
     expect(error.details).toBe('token endpoint https://idp.example/token: HTTP 503');
   });
 
-  it('treats 429 like a busy server', async () => {
+  it('names a bare 429 as the IdP limiting this screen, with the wait it asked for', async () => {
     const idp = fakeIdp();
-    idp.queue(TOKEN, text('slow down', 429));
-    expect((await appError(send(idp))).code).toBe('http');
+    idp.queue(TOKEN, text('Too Many Requests', 429, { 'retry-after': '30' }));
+    const error = await appError(send(idp));
+    expect([error.code, error.reason, error.transient, error.retryAfterMs]).toEqual([
+      'http',
+      'rate_limited',
+      true,
+      30_000,
+    ]);
+    expect(error.facts).toMatchObject({ endpoint: 'token', origin: 'https://idp.example', status: 429 });
+    expect(error.details).toBe('token endpoint https://idp.example/token: HTTP 429, asked to wait 30 s');
+  });
+
+  it('honours X-Retry-After on a bare 429 (an IdP limiting the token endpoint to 20 requests a minute)', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, json({ error: 'too_many_requests' }, 429, { 'x-retry-after': '3' }));
+    const error = await appError(send(idp));
+    expect([error.reason, error.retryAfterMs]).toEqual(['rate_limited', 3_000]);
+  });
+
+  it('names a 429 from the device authorization endpoint as a rate limit too, without reading its body', async () => {
+    const idp = fakeIdp();
+    idp.queue(`${TOKEN}/device`, json({ error: 'slow_down' }, 429));
+    const error = await appError(sendThroughDoor(idp, `${TOKEN}/device`, 'device_authorization'));
+    expect(error.reason).toBe('rate_limited');
+  });
+
+  it('hands slow_down sent with HTTP 429 (authentik) on to oauth4webapi as slow_down, its Retry-After kept', async () => {
+    const idp = fakeIdp();
+    idp.queue(TOKEN, json({ error: 'slow_down' }, 429, { 'retry-after': '20' }));
+    const res = await send(idp);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'slow_down' });
+    expect(res.headers.get('retry-after')).toBe('20');
   });
 
   it('refuses an HTML answer as bad_response, naming the endpoint', async () => {
@@ -234,5 +267,55 @@ describe('requestOptions: the one door to the network', () => {
     await idp.clock.advance(0);
     expect(box.outcome).toEqual({ ok: false, error: new Error('stopped') });
     expect(idp.requests.filter((r) => r.probe)).toHaveLength(0);
+  });
+
+  describe("the IdP's clock", () => {
+    const withServerTime = (idp: ReturnType<typeof fakeIdp>) => (idp.net.serverTime = new ServerTime(idp.clock));
+    const idToken = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
+
+    it('reads the Date header of a POST answer, timed by the round trip', async () => {
+      const idp = fakeIdp();
+      const time = withServerTime(idp);
+      idp.latencyMs = 2_000;
+      const sentAt = idp.clock.now();
+      // The IdP is 90 s ahead of the screen, and wrote its Date when the request was half-way.
+      idp.queue(
+        TOKEN,
+        json({ error: 'authorization_pending' }, 400, { date: new Date(sentAt + 91_000).toUTCString() }),
+      );
+      await settle(idp.clock, send(idp));
+      expect(time.source).toBe('date');
+      expect(time.now()).toBe(idp.clock.now() + 90_500);
+    });
+
+    it('does not read a Date from a GET answer, which a cache may have kept for hours', async () => {
+      const idp = fakeIdp();
+      const time = withServerTime(idp);
+      const url = 'https://idp.example/.well-known/openid-configuration';
+      idp.queue(url, json({ issuer: 'https://idp.example' }, 200, { date: 'Mon, 01 Jan 2024 00:00:00 GMT' }));
+      await requestOptions(idp.net, 'discovery')[customFetch](url, { method: 'GET' });
+      expect(time.source).toBeUndefined();
+    });
+
+    it("takes the ID token's iat when the IdP's Date is hidden (not in Access-Control-Expose-Headers)", async () => {
+      const idp = fakeIdp();
+      const time = withServerTime(idp);
+      const iat = Math.floor(idp.clock.now() / 1000) - 600;
+      idp.queue(TOKEN, tokens({ id_token: idToken({ iat, exp: iat + 300 }) }));
+      await send(idp);
+      expect(time.source).toBe('id_token');
+      expect(time.now()).toBe(iat * 1000 + 500);
+    });
+
+    it('counts an HTTP-date Retry-After on the IdP clock, whatever the screen believes the time is', async () => {
+      const idp = fakeIdp();
+      const time = withServerTime(idp);
+      time.fromDate(new Date(idp.clock.now() + 3_600_000).toUTCString(), idp.clock.now(), idp.clock.now());
+      // The IdP's clock is an hour ahead; it asks for a retry 20 s after the second its Date was written in.
+      const retryAt = new Date(idp.clock.now() + 3_620_000).toUTCString();
+      idp.queue(TOKEN, text('busy', 503, { 'retry-after': retryAt }));
+      const error = await appError(send(idp));
+      expect(error.retryAfterMs).toBe(19_500);
+    });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The one door to the network. Every request gets an https check, a timeout covering the whole
  * answer, a size cap on the body, a diagnosis when the browser hides the cause (diagnosis.ts), and
- * provider quirks normalised before oauth4webapi sees the body (quirks.ts). Protocol code passes
+ * provider quirks normalised before oauth4webapi sees the body (quirks.ts), and the IdP's clock read
+ * from its answers (server-time.ts). Protocol code passes
  * `requestOptions(...)` to oauth4webapi's request functions and `toAppError` (oauth-errors.ts)
  * turns whatever they throw into an AppError.
  */
@@ -10,8 +11,9 @@ import { deadline, type Clock } from './clock';
 import { isAllowedUrl } from './config';
 import { diagnose } from './diagnosis';
 import { AppError, clip, originOf, where, type Endpoint, type ErrorCode } from './errors';
-import { normaliseAnswer, type JsonObject } from './quirks';
-import { retryAfterMs } from './retry-after';
+import { isPollingError, normaliseAnswer, type JsonObject } from './quirks';
+import { askedWaitMs } from './retry-after';
+import type { ServerTime } from './server-time';
 
 export interface Net {
   fetch: typeof fetch;
@@ -25,7 +27,12 @@ export interface Net {
   allowHttpHost?: string;
   /** Told of every finished request (config `debug`): what and how long, never a body or a query. */
   onRequest?(record: RequestRecord): void;
+  /** The IdP's clock, estimated from the answers of its endpoints (not the API's). */
+  serverTime?: ServerTime;
 }
+
+/** The server's time as well as the screen knows it: the estimate, else the device's own clock. */
+export const serverNow = (net: Net): number => net.serverTime?.now() ?? net.clock.wall();
 
 /** One request as the operator's debug overlay shows it. No body, no query, no header: no token or code. */
 export interface RequestRecord {
@@ -91,9 +98,16 @@ export async function readCapped(res: Response, max: number, endpoint: Endpoint,
   return text + decoder.decode();
 }
 
+/** When a request went out and its answer came in, on clock.now(). */
+interface Trip {
+  sentAt: number;
+  receivedAt: number;
+}
+
 /**
- * The answer as oauth4webapi should see it: a busy server (5xx, 429) is an error here, with its
- * Retry-After; an IdP's body must be a JSON object, and is handed on with provider quirks normalised.
+ * The answer as oauth4webapi should see it: a busy server (5xx) or a rate limit (429) is an error
+ * here, with the wait it asked for; an IdP's body must be a JSON object, and is handed on with
+ * provider quirks normalised.
  */
 async function readAnswer(
   net: Net,
@@ -101,17 +115,35 @@ async function readAnswer(
   url: string,
   res: Response,
   seen: { error?: string },
+  trip: Trip,
 ): Promise<Response> {
   const what = where(endpoint, url);
   const facts = { endpoint, origin: originOf(url), status: res.status };
-  if (res.status >= 500 || res.status === 429) {
+  const asked = () => askedWaitMs(res.headers, serverNow(net));
+  if (res.status >= 500) {
     await res.body?.cancel();
     throw new AppError('http', {
       reason: 'busy',
       facts,
       details: `${what}: HTTP ${res.status}`,
-      retryAfterMs: retryAfterMs(res.headers.get('retry-after'), net.clock.now()),
+      retryAfterMs: asked(),
     });
+  }
+  // A bare 429 is the IdP limiting how often this screen asks (some limit the token endpoint below
+  // their own polling interval). Only the token endpoint's body is read: authentik sends slow_down
+  // with 429, and that is slow_down (RFC 8628 §3.5), not a failure.
+  const rateLimited = () => {
+    const wait = asked();
+    return new AppError('http', {
+      reason: 'rate_limited',
+      facts,
+      details: `${what}: HTTP 429${wait === undefined ? '' : `, asked to wait ${Math.round(wait / 1000)} s`}`,
+      retryAfterMs: wait,
+    });
+  };
+  if (res.status === 429 && endpoint !== 'token') {
+    await res.body?.cancel();
+    throw rateLimited();
   }
   // Revocation answers may be empty; the API's body is read by api.ts.
   if (endpoint === 'revocation' || endpoint === 'api') return res;
@@ -121,6 +153,7 @@ async function readAnswer(
   try {
     json = JSON.parse(text);
   } catch {
+    if (res.status === 429) throw rateLimited();
     const type = res.headers.get('content-type') ?? 'no content type';
     throw new AppError('bad_response', {
       reason: 'not_json',
@@ -129,12 +162,15 @@ async function readAnswer(
     });
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) {
+    if (res.status === 429) throw rateLimited();
     throw new AppError('bad_response', {
       reason: 'not_json',
       facts,
       details: `${what}: the body is not a JSON object`,
     });
   }
+  if (res.status === 429 && !isPollingError(json as JsonObject)) throw rateLimited();
+  if (endpoint === 'token') net.serverTime?.fromIdToken((json as JsonObject).id_token, trip.sentAt, trip.receivedAt);
   const answer = normaliseAnswer(endpoint, res.status, json as JsonObject);
   // The OAuth error code (never a token) for the debug overlay: "authorization_pending", "slow_down", …
   if (typeof answer.body.error === 'string') seen.error = clip(answer.body.error, 40);
@@ -176,8 +212,13 @@ export function requestOptions(net: Net, endpoint: Endpoint, signal?: AbortSigna
         throw (failure = await diagnose(net, endpoint, url, cause));
       }
       status = res.status;
+      const trip = { sentAt: started, receivedAt: net.clock.now() };
+      // The IdP's clock: from POST answers only, which no cache can have answered with an old Date.
+      if (endpoint !== 'api' && ((init as RequestInit).method ?? 'GET') !== 'GET') {
+        net.serverTime?.fromDate(res.headers.get('date'), trip.sentAt, trip.receivedAt);
+      }
       try {
-        return await readAnswer(net, endpoint, url, res, seen);
+        return await readAnswer(net, endpoint, url, res, seen, trip);
       } catch (err) {
         // The deadline covers the whole answer: a body that trickles in forever times out too.
         if (timer.timedOut()) throw (failure = timeout(err));

@@ -138,5 +138,9 @@ const ar: Messages = {
   config_file_timeout: 'لم يصل "{key}" خلال {value} ثانية.',
   config_file_too_large: 'حجم "{key}" أكبر من {value} بايت.',
   config_file_not_object: '"{key}" ليس كائن JSON.',
+  // Issue 11, network and clock: a rate limit is named as such.
+  code_rate_limited: 'يحدّ خادم تسجيل الدخول من عدد مرات سؤال هذه الشاشة، سؤال جديد خلال {time}',
+  reason_rate_limited:
+    'يحدّ الخادم {origin} من عدد مرات سؤال هذه الشاشة (HTTP 429). تنتظر الشاشة المدة التي طلبها الخادم ثم تعيد المحاولة.',
 };
 export default ar;

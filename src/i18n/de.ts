@@ -144,5 +144,9 @@ const de: Messages = {
   config_file_timeout: '„{key}“ kam nicht innerhalb von {value} s an.',
   config_file_too_large: '„{key}“ ist größer als {value} Bytes.',
   config_file_not_object: '„{key}“ ist kein JSON-Objekt.',
+  // Issue 11, network and clock: a rate limit is named as such.
+  code_rate_limited: 'Der Anmeldeserver begrenzt, wie oft dieser Bildschirm fragen darf, neue Anfrage in {time}',
+  reason_rate_limited:
+    'Der Server {origin} begrenzt, wie oft dieser Bildschirm fragen darf (HTTP 429). Der Bildschirm wartet so lange, wie der Server verlangt, und versucht es dann erneut.',
 };
 export default de;

@@ -91,6 +91,8 @@ const explanations: Explanations = {
     'Setting "{key}" must be plain text of at most {value} characters, without invisible characters.',
   config_file_timeout: 'Setting "{key}" did not arrive within {value} s.',
   config_file_too_large: 'Setting "{key}" is larger than {value} bytes.',
+  reason_rate_limited:
+    'The server at {origin} is limiting how often this screen may ask (HTTP 429). The screen waits as long as the server asked, then tries again.',
   config_file_unreachable: 'Setting "{key}" could not be loaded.',
   config_file_status: 'Setting "{key}" answered HTTP {value}.',
   config_file_not_object: 'Setting "{key}" is not a JSON object.',

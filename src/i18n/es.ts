@@ -138,5 +138,10 @@ const es: Messages = {
   config_file_timeout: '«{key}» no llegó en {value} s.',
   config_file_too_large: '«{key}» ocupa más de {value} bytes.',
   config_file_not_object: '«{key}» no es un objeto JSON.',
+  // Issue 11, network and clock: a rate limit is named as such.
+  code_rate_limited:
+    'El servidor de inicio de sesión limita cuántas veces puede preguntar esta pantalla; nueva consulta en {time}',
+  reason_rate_limited:
+    'El servidor {origin} limita cuántas veces puede preguntar esta pantalla (HTTP 429). La pantalla espera el tiempo que pidió el servidor y vuelve a intentarlo.',
 };
 export default es;

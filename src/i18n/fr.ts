@@ -140,5 +140,10 @@ const fr: Messages = {
   config_file_timeout: '« {key} » n’est pas arrivé en {value} s.',
   config_file_too_large: '« {key} » dépasse {value} octets.',
   config_file_not_object: '« {key} » n’est pas un objet JSON.',
+  // Issue 11, network and clock: a rate limit is named as such.
+  code_rate_limited:
+    'Le serveur d’identification limite la fréquence des demandes de cet écran, nouvelle demande dans {time}',
+  reason_rate_limited:
+    'Le serveur {origin} limite la fréquence des demandes de cet écran (HTTP 429). L’écran attend le délai demandé par le serveur, puis réessaie.',
 };
 export default fr;

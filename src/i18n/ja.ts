@@ -137,5 +137,10 @@ const ja: Messages = {
   config_file_timeout: '「{key}」が {value} 秒以内に届きませんでした。',
   config_file_too_large: '「{key}」が {value} バイトを超えています。',
   config_file_not_object: '「{key}」は JSON オブジェクトではありません。',
+  // Issue 11, network and clock: a rate limit is named as such.
+  code_rate_limited:
+    'サインインサーバーがこのスクリーンからの問い合わせ回数を制限しています。{time} 後に再度問い合わせます',
+  reason_rate_limited:
+    '{origin} のサーバーがこのスクリーンからの問い合わせ回数を制限しています (HTTP 429)。サーバーが求めた時間だけ待ってから再試行します。',
 };
 export default ja;

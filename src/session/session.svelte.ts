@@ -2,16 +2,17 @@
  * The only bridge between the protocol core and the UI: one class whose `phase` the components
  * render, and whose methods are the intents they send. All timing goes through the injected clock.
  */
-import type { AuthorizationServer, Client } from 'oauth4webapi';
+import type { AuthorizationServer, Client, DPoPHandle } from 'oauth4webapi';
 import { systemClock, type Clock } from '../core/clock';
 import { parseConfig, type Config, type ConfigProblem } from '../core/config';
 import { isPassing, loadConfigFile, type ConfigFile } from '../core/config-file';
 import { resolveMetadata, routedNet } from '../core/endpoints';
 import { createDPoP } from '../core/dpop';
+import { ServerTime, withClockSkew } from '../core/server-time';
 import { backoff } from '../core/backoff';
 import { pollForTokens, requestDeviceCode } from '../core/device-flow';
 import { AppError } from '../core/errors';
-import { emptyDebugLog, withMetadata, withRequest, type DebugLog } from '../core/debug-log';
+import { emptyDebugLog, withMetadata, withNote, withRequest, type DebugLog } from '../core/debug-log';
 import type { Net } from '../core/transport';
 import { callApi } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
@@ -40,6 +41,8 @@ export type Phase =
       expires_at: number;
       /** A poll failed for a passing reason; the next try is at this time. */
       retry_at?: number;
+      /** Why that poll failed (the IdP limiting this screen is said as such). */
+      retry_error?: AppError;
       /** Why the previous session ended, when it ended by itself. */
       notice?: Notice;
     }
@@ -238,7 +241,7 @@ export class Session {
   /** The config and metadata in force, read again once they are REREAD_MS old. */
   async #current(signal: AbortSignal): Promise<Ready> {
     if (this.#ready && !this.#stale(this.#ready)) return this.#ready;
-    this.#ready = await this.#prepare(signal);
+    this.#ready = this.#withServerTime(await this.#prepare(signal));
     return this.#ready;
   }
 
@@ -320,11 +323,11 @@ export class Session {
       this.#notice = undefined;
       this.phase = shown;
       // A key per sign-in, made while the code is on screen rather than before it.
-      const dpop = config.dpop ? await createDPoP(as, client) : undefined;
+      const dpop = config.dpop ? await this.#dpopFor(ready) : undefined;
       try {
         const response = await pollForTokens({ ...flow, dpop }, code, signal, {
-          onRetry: (_error, wait) => {
-            this.phase = { ...shown, retry_at: net.clock.now() + wait };
+          onRetry: (error, wait) => {
+            this.phase = { ...shown, retry_at: net.clock.now() + wait, retry_error: error };
           },
           // The "trying again" hint goes once the IdP answers again.
           onRecovered: () => {
@@ -332,8 +335,13 @@ export class Session {
           },
         });
         this.#idleCodes = 0;
+        this.#refusals = 0;
         return new Tokens({ net, as, client, dpop, random: this.#deps.random }, response);
       } catch (err) {
+        if (err instanceof AppError && err.code === 'cors') {
+          await this.#waitOutRefusal(err, signal);
+          continue;
+        }
         if (err instanceof AppError && err.code === 'expired_token') {
           if (config.max_idle_codes && ++this.#idleCodes >= config.max_idle_codes) throw new IdlePause();
           if (this.#stale(ready)) return undefined;
@@ -393,6 +401,40 @@ export class Session {
       if (error.code === 'session_ended') throw new SessionEnd({ code: 'ended' });
       return { data: previous, error, at };
     }
+  }
+
+  /**
+   * The IdP's clock, estimated from its answers (core/server-time.ts), for oauth4webapi's
+   * clockSkew and the DPoP proofs' iat: a TV whose clock is off still signs in.
+   */
+  #withServerTime(ready: Ready): Ready {
+    const serverTime = new ServerTime(ready.net.clock);
+    return { ...ready, net: { ...ready.net, serverTime }, client: withClockSkew(ready.client, serverTime) };
+  }
+
+  /** A DPoP key for this sign-in; where the browser cannot make one, Bearer, and the debug overlay says why. */
+  #dpopFor(ready: Ready): Promise<DPoPHandle | undefined> {
+    return createDPoP(ready.as, ready.client, {
+      time: ready.net.serverTime,
+      onNote: (note) => {
+        if (this.debug) this.debug = withNote(this.debug, note);
+      },
+    });
+  }
+
+  /** CORS refusals in a row while polling, for the wait before the next code. */
+  #refusals = 0;
+
+  /**
+   * The token endpoint refuses this origin (device-flow.ts CORS_REFUSALS): a person would approve in
+   * vain, so the error screen names both origins and the client, and a new code comes after a
+   * countdown, so the screen heals by itself once the IdP allows this origin.
+   */
+  async #waitOutRefusal(error: AppError, signal: AbortSignal): Promise<void> {
+    const { clock } = this.#deps;
+    const wait = backoff(++this.#refusals, START_BACKOFF, this.#deps.random ?? Math.random);
+    this.phase = { status: 'error', error, retry_at: clock.now() + wait };
+    await clock.sleep(wait, signal);
   }
 
   /** Passing failures (network, timeout, 5xx) retry by themselves, with a countdown on screen. */

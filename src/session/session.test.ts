@@ -61,7 +61,13 @@ afterEach(() => {
 function screen(query: Record<string, string> = {}): Screen {
   const idp = fakeIdp();
   let slept = 0;
-  const clock: Clock = { now: () => idp.clock.now() + slept, sleep: (ms, signal) => idp.clock.sleep(ms, signal) };
+  const clock: Clock = {
+    now: () => idp.clock.now() + slept,
+    // oauth4webapi judges ID tokens by Date.now() plus the skew the session estimates from wall():
+    // the wall clock is the real one here, as in a browser, so the estimate matches what it checks.
+    wall: () => Date.now() + slept,
+    sleep: (ms, signal) => idp.clock.sleep(ms, signal),
+  };
   idp.always(URLS.config, text('Not found', 404));
   idp.always(URLS.discovery, json(METADATA));
   idp.always(URLS.device, () =>

@@ -1,15 +1,21 @@
 import type { Clock } from '../core/clock';
 
-/** A clock for unit tests: time stands still until `advance` moves it and runs due sleepers. */
+/**
+ * A clock for unit tests: time stands still until `advance` moves it and runs due sleepers. The
+ * wall clock follows it, `wallOffset` ms apart, until `stepWall` jumps it alone (an NTP step).
+ */
 export interface TestClock extends Clock {
   advance(ms: number): Promise<void>;
   /** Moves time to the next pending sleeper and wakes it; returns the ms advanced. */
   next(): Promise<number>;
   pending(): number;
+  /** Moves the wall clock by `ms` and nothing else: no sleeper wakes, `now()` stays. */
+  stepWall(ms: number): void;
 }
 
-export function testClock(start = 1_700_000_000_000): TestClock {
+export function testClock(start = 1_700_000_000_000, wallOffset = 0): TestClock {
   let now = start;
+  let offset = wallOffset;
   let seq = 0;
   const sleepers: { at: number; seq: number; resolve(): void }[] = [];
   const flush = async () => {
@@ -18,6 +24,8 @@ export function testClock(start = 1_700_000_000_000): TestClock {
   };
   const clock: TestClock = {
     now: () => now,
+    wall: () => now + offset,
+    stepWall: (ms) => void (offset += ms),
     sleep(ms, signal) {
       return new Promise((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason);
