@@ -42,6 +42,8 @@ export interface Config {
   max_idle_codes: number;
   /** Operator overlay: effective config, endpoints, the last requests and errors (never tokens or codes). */
   debug: boolean;
+  /** Survive reboots: keep a DPoP-bound refresh token and its non-extractable key in IndexedDB (remember.ts). */
+  remember: boolean;
 }
 
 export interface ConfigProblem {
@@ -64,6 +66,7 @@ export const DEFAULTS = {
   kiosk: false,
   max_idle_codes: 3,
   debug: false,
+  remember: false,
 } as const;
 
 const KEYS = [
@@ -91,6 +94,7 @@ const KEYS = [
   'kiosk',
   'max_idle_codes',
   'debug',
+  'remember',
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -277,6 +281,7 @@ export function parseConfig(
   const kiosk = parseBoolean('kiosk', raw.kiosk, DEFAULTS.kiosk, problems);
   const max_idle_codes = parseCount('max_idle_codes', raw.max_idle_codes, DEFAULTS.max_idle_codes, problems);
   const debug = parseBoolean('debug', raw.debug, DEFAULTS.debug, problems);
+  const remember = parseBoolean('remember', raw.remember, DEFAULTS.remember, problems);
 
   if (problems.length || !issuer || !client_id) return { ok: false, problems };
   return {
@@ -306,6 +311,7 @@ export function parseConfig(
       kiosk,
       max_idle_codes,
       debug,
+      remember,
     },
   };
 }

@@ -53,5 +53,7 @@ const ar: Messages = {
   error_invalid_grant: 'لم يعد تسجيل الدخول صالحًا',
   error_oauth: 'رفض خادم تسجيل الدخول',
   error_session_ended: 'انتهت الجلسة',
+  status_reconnecting_as: 'جارٍ إعادة الاتصال باسم {name}…',
+  status_reconnecting: 'جارٍ إعادة الاتصال…',
 };
 export default ar;

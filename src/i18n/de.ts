@@ -49,5 +49,7 @@ const de: Messages = {
   error_invalid_grant: 'Die Anmeldung ist nicht mehr gültig',
   error_oauth: 'Der Anmeldeserver hat abgelehnt',
   error_session_ended: 'Die Sitzung ist beendet',
+  status_reconnecting_as: 'Verbindung als {name} wird wiederhergestellt…',
+  status_reconnecting: 'Verbindung wird wiederhergestellt…',
 };
 export default de;

@@ -63,6 +63,8 @@ const en = {
   error_invalid_grant: 'The sign-in is no longer valid',
   error_oauth: 'The sign-in server refused',
   error_session_ended: 'The session has ended',
+  status_reconnecting_as: 'Reconnecting as {name}…',
+  status_reconnecting: 'Reconnecting…',
 } satisfies Record<`error_${ErrorCode}`, string> & Record<string, string | Plural>;
 
 /** Every catalogue has exactly these keys; plural entries are Plural, the rest strings. */

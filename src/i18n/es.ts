@@ -50,5 +50,7 @@ const es: Messages = {
   error_invalid_grant: 'El inicio de sesión ya no es válido',
   error_oauth: 'El servidor de inicio de sesión lo rechazó',
   error_session_ended: 'La sesión ha terminado',
+  status_reconnecting_as: 'Reconectando como {name}…',
+  status_reconnecting: 'Reconectando…',
 };
 export default es;

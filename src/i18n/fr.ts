@@ -50,5 +50,7 @@ const fr: Messages = {
   error_invalid_grant: 'La connexion n’est plus valide',
   error_oauth: 'Le serveur d’identification a refusé',
   error_session_ended: 'La session est terminée',
+  status_reconnecting_as: 'Reconnexion en tant que {name}…',
+  status_reconnecting: 'Reconnexion…',
 };
 export default fr;

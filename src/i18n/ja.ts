@@ -48,5 +48,7 @@ const ja: Messages = {
   error_invalid_grant: 'サインインはもう有効ではありません',
   error_oauth: 'サインインサーバーが拒否しました',
   error_session_ended: 'セッションは終了しました',
+  status_reconnecting_as: '{name} として再接続しています…',
+  status_reconnecting: '再接続しています…',
 };
 export default ja;

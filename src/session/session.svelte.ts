@@ -6,7 +6,7 @@ import type { AuthorizationServer, Client } from 'oauth4webapi';
 import { systemClock, type Clock } from '../core/clock';
 import { loadConfigFile, parseConfig, type Config } from '../core/config';
 import { resolveMetadata, routedNet } from '../core/endpoints';
-import { createDPoP } from '../core/dpop';
+import { createDPoPKeys, dpopWithKeys } from '../core/dpop';
 import { pollForTokens, requestDeviceCode, BACKOFF_CAP_MS } from '../core/device-flow';
 import { AppError } from '../core/errors';
 import { emptyDebugLog, withMetadata, withRequest, type DebugLog } from '../core/debug-log';
@@ -14,6 +14,8 @@ import type { Net } from '../core/http';
 import { callApi } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
 import { Tokens, type TokenContext } from '../core/tokens';
+import { openRecordStore, RememberedSession, type RecordStore } from '../core/remember';
+import { isRefusal, keepable, recall, resume, type RememberState } from '../core/restore';
 
 /** The API's last answer; after a failed call the last good data stays on screen beside the error. */
 export interface ApiResult {
@@ -23,7 +25,8 @@ export interface ApiResult {
 }
 
 export type Phase =
-  | { status: 'starting' }
+  /** `reconnecting`: config `remember` is resuming a sign-in kept through a reboot, as `name`. */
+  | { status: 'starting'; reconnecting?: { name?: string } }
   | { status: 'requesting' }
   /** Codes stopped after `max_idle_codes` of them expired unused; any key or tap asks for a new one. */
   | { status: 'idle'; expired: number }
@@ -55,6 +58,8 @@ export interface SessionDeps {
   /** The page's URL: its query overrides config.json, its origin is named in CORS diagnoses. */
   url: URL;
   random?: () => number;
+  /** config `remember`'s storage; the page's IndexedDB unless a test passes another. */
+  indexedDB?: IDBFactory;
 }
 
 interface Ready {
@@ -85,11 +90,15 @@ export class Session {
   config: Config | undefined = $state.raw();
   /** With config `debug`: the IdP's endpoints and the last requests, for the operator overlay. */
   debug: DebugLog | undefined = $state.raw();
+  /** config `remember`: whether this sign-in is kept on disk, or why not (shown in the debug overlay). */
+  remembering: RememberState | undefined = $state.raw();
 
   #deps: SessionDeps;
   #run: AbortController | undefined;
   #ready: Ready | undefined;
   #tokens: Tokens | undefined;
+  #store: RecordStore | undefined;
+  #remembered: RememberedSession | undefined;
   #notice: string | undefined;
   #lastActivity = 0;
   /** Codes in a row that expired with nobody using them (config `max_idle_codes`). */
@@ -97,6 +106,7 @@ export class Session {
 
   constructor(deps: Partial<SessionDeps> & Pick<SessionDeps, 'url'>) {
     this.#deps = { fetch: (...args) => fetch(...args), clock: systemClock, random: Math.random, ...deps };
+    this.#store = openRecordStore(deps.indexedDB ?? globalThis.indexedDB);
   }
 
   /** Start (or start over): config, discovery, a code. */
@@ -120,9 +130,14 @@ export class Session {
   /** Sign out: tokens are wiped at once; revocation is best effort; then a new code. */
   async signOut(notice?: string): Promise<void> {
     const tokens = this.#tokens;
+    const remembered = this.#remembered;
     this.#tokens = undefined;
+    this.#remembered = undefined;
+    this.remembering = undefined;
     this.#run?.abort();
     this.phase = { status: 'requesting' };
+    // The disk before the IdP: a screen switched off during a slow revocation stays signed out.
+    await remembered?.forget();
     await tokens?.revoke();
     this.#notice = notice;
     this.start();
@@ -141,7 +156,7 @@ export class Session {
     }
   }
 
-  /** Stops all work (tests, page unload). */
+  /** Stops all work (tests, page unload). A remembered session stays on disk: unloading is a reboot. */
   stop(): void {
     this.#run?.abort();
     this.#tokens?.wipe();
@@ -173,7 +188,7 @@ export class Session {
   async #main(signal: AbortSignal): Promise<void> {
     const ready = this.#ready ?? (await this.#prepare(signal));
     this.#ready = ready;
-    const tokens = await this.#obtainTokens(ready, signal);
+    const tokens = (await this.#resume(ready, signal)) ?? (await this.#obtainTokens(ready, signal));
     this.#tokens = tokens;
     try {
       await this.#signedIn(ready, tokens, signal);
@@ -215,6 +230,38 @@ export class Session {
     return { config, net: routedNet(net, config, as), as, client: { client_id: config.client_id } };
   }
 
+  /**
+   * config `remember`: a sign-in kept through a reboot resumes without a code (docs/remember.md).
+   * Passing failures retry with backoff and never fall back to a code; the IdP's refusal wipes the
+   * record and shows a code with the reason. With `remember` off, whatever was kept is wiped.
+   */
+  async #resume(ready: Ready, signal: AbortSignal): Promise<Tokens | undefined> {
+    const { config, net, as, client } = ready;
+    if (!config.remember) {
+      void this.#store?.clear().catch(() => undefined);
+      return undefined;
+    }
+    const remembered = await recall(this.#store, as, client);
+    if (!remembered) return undefined;
+    const reconnecting: Phase = {
+      status: 'starting',
+      reconnecting: { name: config.show_user ? remembered.name : undefined },
+    };
+    try {
+      const tokens = await this.#withRetry(signal, () => {
+        this.phase = reconnecting;
+        return resume({ net, as, client }, remembered, signal);
+      });
+      this.#remembered = remembered;
+      this.remembering = 'resumed';
+      return tokens;
+    } catch (err) {
+      if (signal.aborted || !(err instanceof AppError && isRefusal(err))) throw err;
+      this.#notice = `Signed out: ${err.message}`;
+      return undefined;
+    }
+  }
+
   /** Codes until someone approves one: an expired code is replaced by itself (RFC 8628 §3.5 expired_token). */
   async #obtainTokens(ready: Ready, signal: AbortSignal): Promise<Tokens> {
     const { net, as, client, config } = ready;
@@ -233,7 +280,8 @@ export class Session {
       this.#notice = undefined;
       this.phase = shown;
       // A key per sign-in, made while the code is on screen rather than before it.
-      const dpop = config.dpop ? await createDPoP(as, client) : undefined;
+      const keys = config.dpop ? await createDPoPKeys(as) : undefined;
+      const dpop = keys && dpopWithKeys(client, keys);
       try {
         const response = await pollForTokens({ ...flow, dpop }, code, signal, {
           onRetry: (_error, wait) => {
@@ -245,7 +293,10 @@ export class Session {
           },
         });
         this.#idleCodes = 0;
-        return new Tokens({ net, as, client, dpop }, response);
+        const kept = config.remember ? keepable(this.#store, config, as, client, keys, response) : undefined;
+        this.#remembered = kept instanceof RememberedSession ? kept : undefined;
+        this.remembering = kept instanceof RememberedSession ? undefined : kept;
+        return new Tokens({ net, as, client, dpop, onRefreshed: this.#remembered?.refreshed }, response);
       } catch (err) {
         if (err instanceof AppError && err.code === 'expired_token') {
           if (config.max_idle_codes && ++this.#idleCodes >= config.max_idle_codes) throw new IdlePause();
@@ -265,11 +316,20 @@ export class Session {
     const { config, net } = ready;
     const clock = net.clock;
     const ctx: TokenContext = { net, as: ready.as, client: ready.client, dpop: tokens.dpop };
-    const name = await whoIsSignedIn(ctx, tokens, signal);
+    // A resumed session keeps its name and its start: max_session counts from the sign-in with a code.
+    const remembered = this.#remembered;
+    const resumed = remembered?.resumed ? remembered : undefined;
+    const name = resumed?.name ?? (await whoIsSignedIn(ctx, tokens, signal));
     const user = config.show_user ? name : undefined;
-    const started = clock.now();
-    this.#lastActivity = started;
-    this.phase = { status: 'signed-in', user };
+    const started = resumed?.started_at ?? clock.now();
+    this.#lastActivity = clock.now();
+    if (remembered && !resumed)
+      void remembered.begin(started, user).then((why) => {
+        if (this.#remembered === remembered) this.remembering = why ?? 'stored';
+      });
+    // Past max_session already (it ran out while the screen was off): end it without showing it.
+    if (!config.max_session || clock.now() < started + config.max_session * 1000)
+      this.phase = { status: 'signed-in', user };
     let nextCall = started;
     for (;;) {
       const now = clock.now();
