@@ -6,9 +6,10 @@ import { AppError } from './errors';
 import { as, client, fakeIdp, networkDown, oauthError, rejection, text, tokens, type FakeIdp } from './fake-idp';
 import { cutPower, freshIndexedDB, newKeys } from './fake-storage';
 import { openRecordStore, RememberedSession, type RememberedRecord } from './remember';
-import { keepable, recall, resume } from './restore';
+import { expire, keepable, recall, resume } from './restore';
 
 const TOKEN = 'https://idp.example/token';
+const REVOKE = 'https://idp.example/revoke';
 const dpopAs: AuthorizationServer = { ...as, dpop_signing_alg_values_supported: ['ES256'] };
 
 async function remembered(idp: FakeIdp = fakeIdp()) {
@@ -176,5 +177,22 @@ describe('resume', () => {
     stop.abort(new AppError('network', 'stopped'));
     await expect(pending).rejects.toBeDefined();
     expect((await store.read())?.refresh_token).toBe('RT-1');
+  });
+});
+
+describe('expire', () => {
+  it('wipes the record before the revocation request leaves, then revokes the refresh token', async () => {
+    const { idp, store, ctx } = await remembered();
+    let onDiskThen: Promise<unknown> | undefined;
+    idp.always(REVOKE, () => {
+      onDiskThen = store.read();
+      return new Response(null, { status: 200 });
+    });
+    await expire(ctx, (await recall(store, as, client))!);
+    expect(idp.to(TOKEN)).toEqual([]);
+    expect(idp.to(REVOKE).map((r) => Object.fromEntries(r.form!))).toEqual([
+      { token: 'RT-1', token_type_hint: 'refresh_token', client_id: client.client_id },
+    ]);
+    expect(await onDiskThen).toBeUndefined();
   });
 });

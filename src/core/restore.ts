@@ -9,7 +9,7 @@ import { dpopWithKeys } from './dpop';
 import type { AppError, ErrorCode } from './errors';
 import { toAppError } from './http';
 import { RememberedSession, type NotStoredReason, type RecordStore } from './remember';
-import { refreshGrant, Tokens, type TokenContext } from './tokens';
+import { refreshGrant, revokeToken, Tokens, type TokenContext } from './tokens';
 
 /** What the debug overlay says about remembering: kept, resumed after a reboot, or why not. */
 export type RememberState = 'stored' | 'resumed' | NotStoredReason;
@@ -97,4 +97,17 @@ export async function resume(
   }
   await remembered.refreshed({ refresh_token: response.refresh_token, bound: response.token_type === 'dpop' });
   return new Tokens(bound, response);
+}
+
+/**
+ * A remembered sign-in that reached `max_session` while the screen was off: ended without a refresh
+ * (no network needed to know it is over). The disk first, then the IdP (RFC 7009).
+ */
+export async function expire(
+  ctx: Pick<TokenContext, 'net' | 'as' | 'client'>,
+  remembered: RememberedSession,
+): Promise<void> {
+  const token = remembered.refresh_token;
+  await remembered.forget();
+  await revokeToken(ctx, token, 'refresh_token');
 }

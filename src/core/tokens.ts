@@ -48,6 +48,25 @@ export function refreshGrant(
   return withDPoPNonceRetry(dpop, send, (res) => processRefreshTokenResponse(as, client, res));
 }
 
+/** RFC 7009 §2.1: one token, with its type as a hint. */
+export async function revokeToken(
+  ctx: Pick<TokenContext, 'net' | 'as' | 'client'>,
+  token: string,
+  hint: 'refresh_token' | 'access_token',
+): Promise<void> {
+  const { net, as, client } = ctx;
+  if (!as.revocation_endpoint) return;
+  try {
+    const res = await revocationRequest(as, client, None(), token, {
+      ...requestOptions(net, 'revocation'),
+      additionalParameters: { token_type_hint: hint },
+    });
+    await processRevocationResponse(res);
+  } catch {
+    // Best effort: the screen is signed out either way, and nothing of the token remains here.
+  }
+}
+
 /**
  * Refresh this long before expiry: 10 % of the lifetime, at most 60 s, and at least 2 s, because
  * IdPs write `exp` in whole seconds counted before the answer travelled, so a token can die up to a
@@ -206,24 +225,9 @@ export class Tokens {
   async revoke(): Promise<void> {
     const held = this.#held;
     this.wipe();
-    const { net, as, client } = this.#ctx;
-    if (!held || !as.revocation_endpoint) return;
-    const tokens: [string | undefined, string][] = [
-      [held.refresh_token, 'refresh_token'],
-      [held.access_token, 'access_token'],
-    ];
-    for (const [token, hint] of tokens) {
-      if (!token) continue;
-      try {
-        const res = await revocationRequest(as, client, None(), token, {
-          ...requestOptions(net, 'revocation'),
-          additionalParameters: { token_type_hint: hint },
-        });
-        await processRevocationResponse(res);
-      } catch {
-        // Best effort: the screen is signed out either way, and nothing of the token remains here.
-      }
-    }
+    if (!held) return;
+    if (held.refresh_token) await revokeToken(this.#ctx, held.refresh_token, 'refresh_token');
+    await revokeToken(this.#ctx, held.access_token, 'access_token');
   }
 
   wipe(): void {

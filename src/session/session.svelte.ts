@@ -15,7 +15,7 @@ import { callApi } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
 import { Tokens, type TokenContext } from '../core/tokens';
 import { openRecordStore, RememberedSession, type RecordStore } from '../core/remember';
-import { isRefusal, keepable, recall, resume, type RememberState } from '../core/restore';
+import { expire, isRefusal, keepable, recall, resume, type RememberState } from '../core/restore';
 
 /** The API's last answer; after a failed call the last good data stays on screen beside the error. */
 export interface ApiResult {
@@ -80,6 +80,8 @@ export const KIOSK_RETRY_MS = 30_000;
 
 /** Why a session ended by itself: shown beside the next code. */
 class SessionEnd extends Error {}
+
+const TIME_LIMIT = 'Signed out: the session reached its time limit.';
 
 /** `max_idle_codes` codes expired unused: stop asking the IdP until someone is there. */
 class IdlePause extends Error {}
@@ -243,6 +245,12 @@ export class Session {
     }
     const remembered = await recall(this.#store, as, client);
     if (!remembered) return undefined;
+    // max_session counts from the sign-in with a code, so it may have run out while the screen was off.
+    if (config.max_session && net.clock.now() >= remembered.started_at + config.max_session * 1000) {
+      await expire({ net, as, client }, remembered);
+      this.#notice = TIME_LIMIT;
+      return undefined;
+    }
     const reconnecting: Phase = {
       status: 'starting',
       reconnecting: { name: config.show_user ? remembered.name : undefined },
@@ -334,7 +342,7 @@ export class Session {
     for (;;) {
       const now = clock.now();
       if (config.max_session && now >= started + config.max_session * 1000) {
-        throw new SessionEnd('Signed out: the session reached its time limit.');
+        throw new SessionEnd(TIME_LIMIT);
       }
       if (this.phase.status !== 'signed-in') return;
       if (config.idle_timeout) {
