@@ -8,7 +8,7 @@ import type { Config } from './config';
 import { dpopWithKeys } from './dpop';
 import type { AppError, ErrorCode } from './errors';
 import { toAppError } from './http';
-import { RememberedSession, type NotStoredReason, type RecordStore } from './remember';
+import { RememberedSession, type NotStoredReason, type RecordStore, type RememberedRecord } from './remember';
 import { refreshGrant, revokeToken, Tokens, type TokenContext } from './tokens';
 
 /** What the debug overlay says about remembering: kept, resumed after a reboot, or why not. */
@@ -46,13 +46,15 @@ export function keepable(
 /**
  * Before asking for a code: the remembered sign-in of this issuer and client. A record of another
  * one (the config changed) is wiped: its key and token are of no use here and should not linger.
+ * `read` is the store's read when the caller started it early (alongside config and discovery).
  */
 export async function recall(
   store: RecordStore | undefined,
   as: AuthorizationServer,
   client: Client,
+  read: Promise<RememberedRecord | undefined> | undefined = store?.read(),
 ): Promise<RememberedSession | undefined> {
-  const record = await store?.read().catch(() => undefined);
+  const record = await read?.catch(() => undefined);
   if (!store || !record) return undefined;
   if (record.issuer !== as.issuer || record.client_id !== client.client_id) {
     await store.clear().catch(() => undefined);

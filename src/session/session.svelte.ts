@@ -14,7 +14,7 @@ import type { Net } from '../core/http';
 import { callApi } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
 import { Tokens, type TokenContext } from '../core/tokens';
-import { openRecordStore, RememberedSession, type RecordStore } from '../core/remember';
+import { openRecordStore, RememberedSession, type RecordStore, type RememberedRecord } from '../core/remember';
 import { expire, isRefusal, keepable, recall, resume, type RememberState } from '../core/restore';
 
 /** The API's last answer; after a failed call the last good data stays on screen beside the error. */
@@ -188,9 +188,12 @@ export class Session {
   }
 
   async #main(signal: AbortSignal): Promise<void> {
+    // config `remember`: the disk is read while config and discovery load, not after them.
+    const kept = this.#store?.read();
+    kept?.catch(() => undefined);
     const ready = this.#ready ?? (await this.#prepare(signal));
     this.#ready = ready;
-    const tokens = (await this.#resume(ready, signal)) ?? (await this.#obtainTokens(ready, signal));
+    const tokens = (await this.#resume(ready, signal, kept)) ?? (await this.#obtainTokens(ready, signal));
     this.#tokens = tokens;
     try {
       await this.#signedIn(ready, tokens, signal);
@@ -237,13 +240,17 @@ export class Session {
    * Passing failures retry with backoff and never fall back to a code; the IdP's refusal wipes the
    * record and shows a code with the reason. With `remember` off, whatever was kept is wiped.
    */
-  async #resume(ready: Ready, signal: AbortSignal): Promise<Tokens | undefined> {
+  async #resume(
+    ready: Ready,
+    signal: AbortSignal,
+    kept: Promise<RememberedRecord | undefined> | undefined,
+  ): Promise<Tokens | undefined> {
     const { config, net, as, client } = ready;
     if (!config.remember) {
       void this.#store?.clear().catch(() => undefined);
       return undefined;
     }
-    const remembered = await recall(this.#store, as, client);
+    const remembered = await recall(this.#store, as, client, kept);
     if (!remembered) return undefined;
     // max_session counts from the sign-in with a code, so it may have run out while the screen was off.
     if (config.max_session && net.clock.now() >= remembered.started_at + config.max_session * 1000) {
