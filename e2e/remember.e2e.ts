@@ -262,7 +262,7 @@ test.describe('against an IdP without DPoP', () => {
     const tv = await player.boot({ query: { ...REMEMBER, debug: 'true' } });
     await onPhone(phone, (await codeOnScreen(tv)).qrUri);
     await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
-    await expect(tv.getByTestId('debug-notes')).toContainText('nothing stored, because the IdP offers no DPoP');
+    await expect(tv.getByTestId('debug-notes')).toContainText('remember: nothing stored: the IdP offers no DPoP');
     expect((await indexedDbContents(tv)).databases).toEqual([]);
     await tv.reload();
     await codeOnScreen(tv);

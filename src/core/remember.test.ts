@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config';
 import { cutPower, freshIndexedDB, newKeys } from './fake-storage';
 import { DB_NAME, openRecordStore, RememberedSession, STORE_NAME, type RememberedRecord } from './remember';
+import { forgetRemembered } from './remember-db';
 
 async function setup() {
   const factory = freshIndexedDB();
@@ -73,6 +74,21 @@ describe('openRecordStore', () => {
     await store.write({ ...record, keys: { privateKey: 'not a key' } as unknown as CryptoKeyPair });
     expect(await store.read()).toBeUndefined();
     expect(await rawRecords(factory)).toEqual([]);
+  });
+});
+
+describe('forgetRemembered (remember off)', () => {
+  it('deletes what an earlier config kept', async () => {
+    const { factory, store, record } = await setup();
+    await store.write(record);
+    await forgetRemembered(factory);
+    expect(await factory.databases()).toEqual([]);
+  });
+
+  it('creates nothing where nothing was kept', async () => {
+    const factory = freshIndexedDB();
+    await forgetRemembered(factory);
+    expect(await factory.databases()).toEqual([]);
   });
 });
 

@@ -6,8 +6,9 @@
  * Every write is one whole-record put in one transaction, so a record is always old or new, whole.
  */
 
-export const DB_NAME = 'screen-signin';
-export const STORE_NAME = 'session';
+import { DB_NAME, STORE_NAME } from './remember-db';
+
+export { DB_NAME, STORE_NAME };
 const RECORD_KEY = 'current';
 const DB_VERSION = 1;
 

@@ -6,7 +6,7 @@ import { AppError } from './errors';
 import { as, client, fakeIdp, networkDown, oauthError, rejection, text, tokens, type FakeIdp } from './fake-idp';
 import { cutPower, freshIndexedDB, newKeys } from './fake-storage';
 import { openRecordStore, RememberedSession, type RememberedRecord } from './remember';
-import { expire, keepable, recall, resume } from './restore';
+import { expire, keepable, Memory, recall, resume } from './restore';
 
 const TOKEN = 'https://idp.example/token';
 const REVOKE = 'https://idp.example/revoke';
@@ -47,8 +47,8 @@ describe('keepable', () => {
     const store = openRecordStore(factory);
     const keys = await createDPoPKeys(dpopAs);
     const kept = keepable(store, { dpop: true }, dpopAs, client, keys, answer());
-    expect(kept).toBeInstanceOf(RememberedSession);
-    await (kept as RememberedSession).begin(1_700_000_000_000, 'Ada');
+    expect(kept.session).toBeInstanceOf(RememberedSession);
+    await kept.session!.begin(1_700_000_000_000, 'Ada');
     const stored = await openRecordStore(factory)!.read();
     expect(stored).toMatchObject({ issuer: as.issuer, client_id: client.client_id, refresh_token: 'RT', name: 'Ada' });
     expect(stored!.keys.privateKey.extractable).toBe(false);
@@ -64,7 +64,7 @@ describe('keepable', () => {
     const factory = freshIndexedDB();
     const keys = await createDPoPKeys(server);
     const kept = keepable(withStore ? openRecordStore(factory) : undefined, config, server, client, keys, answer(body));
-    expect(kept).toBe(reason);
+    expect(kept).toEqual({ reason });
     expect(await factory.databases()).toEqual([]);
   });
 });
@@ -194,5 +194,112 @@ describe('expire', () => {
       { token: 'RT-1', token_type_hint: 'refresh_token', client_id: client.client_id },
     ]);
     expect(await onDiskThen).toBeUndefined();
+  });
+});
+
+describe('Memory', () => {
+  const hooks = () => {
+    const shown: (string | undefined)[] = [];
+    return {
+      shown,
+      /** As the session's loop does: passing failures are tried again, others end it. */
+      retrying: async <T>(attempt: () => Promise<T>): Promise<T> => {
+        for (;;) {
+          try {
+            return await attempt();
+          } catch (err) {
+            if (!(err instanceof AppError && err.transient)) throw err;
+          }
+        }
+      },
+      reconnecting: (name: string | undefined) => shown.push(name),
+    };
+  };
+  const config = { max_session: 0, show_user: true, dpop: true };
+
+  async function memory() {
+    const setup = await remembered();
+    const states: unknown[] = [];
+    const made = new Memory(setup.factory, (state) => states.push(state));
+    return { ...setup, states, made };
+  }
+
+  it('signs in again with one refresh, naming the person while it runs', async () => {
+    const { idp, made, states, record, ctx, store } = await memory();
+    idp.queue(TOKEN, dpopTokens({ refresh_token: 'RT-2' }));
+    const h = hooks();
+    const resumed = await made.resume(ctx, config, h, new AbortController().signal);
+    expect(resumed).toMatchObject({ name: record.name, started_at: record.started_at });
+    expect(h.shown).toEqual([record.name]);
+    expect(states).toEqual(['resumed']);
+    expect((await store.read())?.refresh_token).toBe('RT-2');
+  });
+
+  it('keeps trying through passing failures, showing the reconnecting line each time, and never gives up the record', async () => {
+    const { idp, made, ctx, store } = await memory();
+    idp.queue(TOKEN, networkDown, text('busy', 503), dpopTokens({ refresh_token: 'RT-2' }));
+    const h = hooks();
+    const resumed = await made.resume(ctx, { ...config, show_user: false }, h, new AbortController().signal);
+    expect(resumed && 'tokens' in resumed).toBe(true);
+    expect(h.shown).toEqual([undefined, undefined, undefined]);
+    expect(idp.to(TOKEN)).toHaveLength(3);
+    expect((await store.read())?.refresh_token).toBe('RT-2');
+  });
+
+  it('ends with the IdP reason when the grant is refused, and the record is gone', async () => {
+    const { idp, made, ctx, store } = await memory();
+    idp.queue(TOKEN, oauthError('invalid_grant'));
+    const resumed = await made.resume(ctx, config, hooks(), new AbortController().signal);
+    expect(resumed && 'ended' in resumed && resumed.ended instanceof AppError && resumed.ended.code).toBe(
+      'invalid_grant',
+    );
+    expect(await store.read()).toBeUndefined();
+  });
+
+  it('ends a session past max_session (counted from the sign-in with a code) without a refresh', async () => {
+    const { idp, made, ctx, store } = await memory();
+    idp.always(REVOKE, () => new Response(null, { status: 200 }));
+    // The record began an hour ago: a 59-minute cap has run out while the screen was off.
+    const resumed = await made.resume(ctx, { ...config, max_session: 59 * 60 }, hooks(), new AbortController().signal);
+    expect(resumed).toEqual({ ended: 'max_session' });
+    expect(idp.to(TOKEN)).toEqual([]);
+    expect(idp.to(REVOKE)).toHaveLength(1);
+    expect(await store.read()).toBeUndefined();
+  });
+
+  it('resumes a session still inside max_session', async () => {
+    const { idp, made, ctx } = await memory();
+    idp.queue(TOKEN, dpopTokens());
+    const resumed = await made.resume(ctx, { ...config, max_session: 61 * 60 }, hooks(), new AbortController().signal);
+    expect(resumed && 'tokens' in resumed).toBe(true);
+  });
+
+  it('keeps a bound sign-in once it is on screen, says so, and forgets it at sign-out', async () => {
+    const factory = freshIndexedDB();
+    const states: unknown[] = [];
+    const made = new Memory(factory, (state) => states.push(state));
+    const keys = await createDPoPKeys(dpopAs);
+    const response = { access_token: 'AT', token_type: 'dpop', refresh_token: 'RT' } as TokenEndpointResponse;
+    const onRefreshed = made.keep({ as: dpopAs, client }, config, keys, response);
+    expect(onRefreshed).toBeTypeOf('function');
+    await made.begin(1_700_000_000_000, 'Ada');
+    expect(await openRecordStore(factory)!.read()).toMatchObject({ refresh_token: 'RT', name: 'Ada' });
+    await onRefreshed!({ refresh_token: 'RT-2', bound: true });
+    expect((await openRecordStore(factory)!.read())?.refresh_token).toBe('RT-2');
+    await made.forget();
+    await onRefreshed!({ refresh_token: 'RT-3', bound: true });
+    expect(await openRecordStore(factory)!.read()).toBeUndefined();
+    expect(states).toEqual([undefined, 'stored', undefined]);
+  });
+
+  it('stores nothing for a Bearer answer and says why', async () => {
+    const factory = freshIndexedDB();
+    const states: unknown[] = [];
+    const made = new Memory(factory, (state) => states.push(state));
+    const response = { access_token: 'AT', token_type: 'bearer', refresh_token: 'RT' } as TokenEndpointResponse;
+    expect(made.keep({ as: dpopAs, client }, config, await createDPoPKeys(dpopAs), response)).toBeUndefined();
+    await made.begin(1_700_000_000_000, 'Ada');
+    expect(states).toEqual(['bearer-token']);
+    expect(await factory.databases()).toEqual([]);
   });
 });

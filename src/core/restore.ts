@@ -6,9 +6,16 @@
 import type { AuthorizationServer, Client, TokenEndpointResponse } from 'oauth4webapi';
 import type { Config } from './config';
 import { dpopWithKeys } from './dpop';
-import type { AppError, ErrorCode } from './errors';
+import { AppError, type ErrorCode } from './errors';
 import { toAppError } from './http';
-import { RememberedSession, type NotStoredReason, type RecordStore, type RememberedRecord } from './remember';
+import {
+  openRecordStore,
+  RememberedSession,
+  type NotStoredReason,
+  type RecordStore,
+  type RememberedRecord,
+} from './remember';
+
 import { refreshGrant, revokeToken, Tokens, type TokenContext } from './tokens';
 
 /** What the debug overlay says about remembering: kept, resumed after a reboot, or why not. */
@@ -26,13 +33,13 @@ export function keepable(
   client: Client,
   keys: CryptoKeyPair | undefined,
   response: TokenEndpointResponse,
-): RememberedSession | NotStoredReason {
-  if (!config.dpop) return 'dpop-off';
-  if (!keys) return 'no-dpop-at-idp';
+): { session?: RememberedSession; reason?: NotStoredReason } {
+  if (!config.dpop) return { reason: 'dpop-off' };
+  if (!keys) return { reason: 'no-dpop-at-idp' };
   // oauth4webapi lower-cases token_type; "bearer" means the IdP ignored the proof (RFC 9449 §5).
-  if (response.token_type !== 'dpop') return 'bearer-token';
-  if (!response.refresh_token) return 'no-refresh-token';
-  if (!store) return 'no-indexeddb';
+  if (response.token_type !== 'dpop') return { reason: 'bearer-token' };
+  if (!response.refresh_token) return { reason: 'no-refresh-token' };
+  if (!store) return { reason: 'no-indexeddb' };
   const record = {
     issuer: as.issuer,
     client_id: client.client_id,
@@ -40,7 +47,7 @@ export function keepable(
     refresh_token: response.refresh_token,
     started_at: 0,
   };
-  return new RememberedSession(store, record, false);
+  return { session: new RememberedSession(store, record, false) };
 }
 
 /**
@@ -112,4 +119,110 @@ export async function expire(
   const token = remembered.refresh_token;
   await remembered.forget();
   await revokeToken(ctx, token, 'refresh_token');
+}
+
+/** What the session lends `Memory.resume`: its retry loop and its screen. */
+export interface ResumeHooks {
+  /** Runs `attempt` until it succeeds or fails for good (the session's backoff, with a countdown). */
+  retrying<T>(attempt: () => Promise<T>): Promise<T>;
+  /** Shown while the refresh is under way: "Reconnecting as {name}…". */
+  reconnecting(name: string | undefined): void;
+}
+
+/** A remembered sign-in, signed in again: its tokens, and the name and start it began with. */
+export interface Resumption {
+  tokens: Tokens;
+  name?: string;
+  started_at: number;
+}
+
+/**
+ * How a boot with a remembered record went (undefined: nothing remembered for this IdP). `ended`:
+ * the remembered session is over, past `max_session` or refused by the IdP (the reason).
+ */
+export type Resumed = Resumption | { ended: 'max_session' | AppError };
+
+/**
+ * config `remember` for one screen: the store, the sign-in being remembered, and what the debug
+ * overlay says about it. The session loads this module only when the config asks for `remember`.
+ */
+export class Memory {
+  #store: RecordStore | undefined;
+  /** The read started when this memory was made (alongside discovery), used by the first resume. */
+  #firstRead: Promise<RememberedRecord | undefined> | undefined;
+  #current: RememberedSession | undefined;
+  #onState: (state: RememberState | undefined) => void;
+
+  constructor(factory: IDBFactory | undefined, onState: (state: RememberState | undefined) => void) {
+    this.#store = openRecordStore(factory);
+    this.#firstRead = this.#store?.read();
+    this.#firstRead?.catch(() => undefined);
+    this.#onState = onState;
+  }
+
+  /**
+   * Before asking for a code. Past `max_session` (counted from the sign-in with a code) the record
+   * is ended without a refresh; otherwise one refresh, retried through `hooks` while it fails for a
+   * passing reason (never a code while the remembered session may still be good).
+   */
+  async resume(
+    ctx: Pick<TokenContext, 'net' | 'as' | 'client'>,
+    config: Pick<Config, 'max_session' | 'show_user'>,
+    hooks: ResumeHooks,
+    signal: AbortSignal,
+  ): Promise<Resumed | undefined> {
+    const read = this.#firstRead ?? this.#store?.read();
+    this.#firstRead = undefined;
+    const remembered = await recall(this.#store, ctx.as, ctx.client, read);
+    if (!remembered) return undefined;
+    if (config.max_session && ctx.net.clock.now() >= remembered.started_at + config.max_session * 1000) {
+      await expire(ctx, remembered);
+      return { ended: 'max_session' };
+    }
+    const name = config.show_user ? remembered.name : undefined;
+    try {
+      const tokens = await hooks.retrying(() => {
+        hooks.reconnecting(name);
+        return resume(ctx, remembered, signal);
+      });
+      this.#current = remembered;
+      this.#onState('resumed');
+      return { tokens, name: remembered.name, started_at: remembered.started_at };
+    } catch (err) {
+      if (!signal.aborted && err instanceof AppError && isRefusal(err)) return { ended: err };
+      throw err;
+    }
+  }
+
+  /**
+   * After a code was approved: remembers the sign-in when it may be (see `keepable`), else tells
+   * the overlay why not. Returns what the token holder tells of each refresh.
+   */
+  keep(
+    ctx: Pick<TokenContext, 'as' | 'client'>,
+    config: Pick<Config, 'dpop'>,
+    keys: CryptoKeyPair | undefined,
+    response: TokenEndpointResponse,
+  ): TokenContext['onRefreshed'] {
+    const kept = keepable(this.#store, config, ctx.as, ctx.client, keys, response);
+    this.#current = kept.session;
+    this.#onState(kept.reason);
+    return kept.session?.refreshed;
+  }
+
+  /** The kept sign-in is on screen: its first write, with when it began and whom to name. */
+  async begin(started_at: number, name: string | undefined): Promise<void> {
+    const current = this.#current;
+    if (!current || current.resumed) return;
+    const why = await current.begin(started_at, name);
+    if (this.#current === current) this.#onState(why ?? 'stored');
+  }
+
+  /** Sign-out: the record is gone when this resolves; no write for this sign-in starts after it. */
+  async forget(): Promise<void> {
+    const current = this.#current;
+    this.#current = undefined;
+    this.#onState(undefined);
+    await current?.forget();
+  }
 }

@@ -14,8 +14,8 @@ import type { Net } from '../core/http';
 import { callApi } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
 import { Tokens, type TokenContext } from '../core/tokens';
-import { openRecordStore, RememberedSession, type RecordStore, type RememberedRecord } from '../core/remember';
-import { expire, isRefusal, keepable, recall, resume, type RememberState } from '../core/restore';
+import { forgetRemembered } from '../core/remember-db';
+import type { Memory, RememberState, Resumption } from '../core/restore';
 
 /** The API's last answer; after a failed call the last good data stays on screen beside the error. */
 export interface ApiResult {
@@ -99,16 +99,21 @@ export class Session {
   #run: AbortController | undefined;
   #ready: Ready | undefined;
   #tokens: Tokens | undefined;
-  #store: RecordStore | undefined;
-  #remembered: RememberedSession | undefined;
+  /** config `remember` (docs/remember.md): a lazy chunk, loaded only when the config asks for it. */
+  #memory: Promise<Memory> | undefined;
   #notice: string | undefined;
   #lastActivity = 0;
   /** Codes in a row that expired with nobody using them (config `max_idle_codes`). */
   #idleCodes = 0;
 
   constructor(deps: Partial<SessionDeps> & Pick<SessionDeps, 'url'>) {
-    this.#deps = { fetch: (...args) => fetch(...args), clock: systemClock, random: Math.random, ...deps };
-    this.#store = openRecordStore(deps.indexedDB ?? globalThis.indexedDB);
+    this.#deps = {
+      fetch: (...args) => fetch(...args),
+      clock: systemClock,
+      random: Math.random,
+      indexedDB: globalThis.indexedDB,
+      ...deps,
+    };
   }
 
   /** Start (or start over): config, discovery, a code. */
@@ -132,14 +137,14 @@ export class Session {
   /** Sign out: tokens are wiped at once; revocation is best effort; then a new code. */
   async signOut(notice?: string): Promise<void> {
     const tokens = this.#tokens;
-    const remembered = this.#remembered;
     this.#tokens = undefined;
-    this.#remembered = undefined;
-    this.remembering = undefined;
     this.#run?.abort();
     this.phase = { status: 'requesting' };
     // The disk before the IdP: a screen switched off during a slow revocation stays signed out.
-    await remembered?.forget();
+    await this.#memory?.then(
+      (memory) => memory.forget(),
+      () => undefined,
+    );
     await tokens?.revoke();
     this.#notice = notice;
     this.start();
@@ -188,15 +193,13 @@ export class Session {
   }
 
   async #main(signal: AbortSignal): Promise<void> {
-    // config `remember`: the disk is read while config and discovery load, not after them.
-    const kept = this.#store?.read();
-    kept?.catch(() => undefined);
     const ready = this.#ready ?? (await this.#prepare(signal));
     this.#ready = ready;
-    const tokens = (await this.#resume(ready, signal, kept)) ?? (await this.#obtainTokens(ready, signal));
+    const resumed = await this.#resume(ready, signal);
+    const tokens = resumed?.tokens ?? (await this.#obtainTokens(ready, signal));
     this.#tokens = tokens;
     try {
-      await this.#signedIn(ready, tokens, signal);
+      await this.#signedIn(ready, tokens, signal, resumed);
     } catch (err) {
       if (signal.aborted) throw err;
       const notice = err instanceof SessionEnd ? err.message : asAppError(err).message;
@@ -219,6 +222,10 @@ export class Session {
     }
     const config = parsed.config;
     this.config = config;
+    // config `remember`: its code (and the disk's record) load while discovery runs; off, what an
+    // earlier config kept goes.
+    if (config.remember) this.#loadMemory().catch(() => undefined);
+    else void forgetRemembered(this.#deps.indexedDB);
     const net: Net = {
       fetch: this.#deps.fetch,
       clock: this.#deps.clock,
@@ -235,46 +242,36 @@ export class Session {
     return { config, net: routedNet(net, config, as), as, client: { client_id: config.client_id } };
   }
 
+  /** config `remember`'s code, loaded once; a load that failed is tried again next time. */
+  #loadMemory(): Promise<Memory> {
+    const loading = (this.#memory ??= import('../core/restore').then(
+      (m) => new m.Memory(this.#deps.indexedDB, (state) => (this.remembering = state)),
+    ));
+    loading.catch(() => {
+      if (this.#memory === loading) this.#memory = undefined;
+    });
+    return loading;
+  }
+
   /**
-   * config `remember`: a sign-in kept through a reboot resumes without a code (docs/remember.md).
-   * Passing failures retry with backoff and never fall back to a code; the IdP's refusal wipes the
-   * record and shows a code with the reason. With `remember` off, whatever was kept is wiped.
+   * config `remember`: a sign-in kept through a reboot resumes without a code (restore.ts); one the
+   * IdP refused, or past max_session, leaves its reason beside the next code.
    */
-  async #resume(
-    ready: Ready,
-    signal: AbortSignal,
-    kept: Promise<RememberedRecord | undefined> | undefined,
-  ): Promise<Tokens | undefined> {
-    const { config, net, as, client } = ready;
-    if (!config.remember) {
-      void this.#store?.clear().catch(() => undefined);
-      return undefined;
-    }
-    const remembered = await recall(this.#store, as, client, kept);
-    if (!remembered) return undefined;
-    // max_session counts from the sign-in with a code, so it may have run out while the screen was off.
-    if (config.max_session && net.clock.now() >= remembered.started_at + config.max_session * 1000) {
-      await expire({ net, as, client }, remembered);
-      this.#notice = TIME_LIMIT;
-      return undefined;
-    }
-    const reconnecting: Phase = {
-      status: 'starting',
-      reconnecting: { name: config.show_user ? remembered.name : undefined },
-    };
-    try {
-      const tokens = await this.#withRetry(signal, () => {
-        this.phase = reconnecting;
-        return resume({ net, as, client }, remembered, signal);
-      });
-      this.#remembered = remembered;
-      this.remembering = 'resumed';
-      return tokens;
-    } catch (err) {
-      if (signal.aborted || !(err instanceof AppError && isRefusal(err))) throw err;
-      this.#notice = `Signed out: ${err.message}`;
-      return undefined;
-    }
+  async #resume(ready: Ready, signal: AbortSignal): Promise<Resumption | undefined> {
+    if (!ready.config.remember) return undefined;
+    const memory = await this.#loadMemory();
+    const resumed = await memory.resume(
+      ready,
+      ready.config,
+      {
+        retrying: (attempt) => this.#withRetry(signal, attempt),
+        reconnecting: (name) => (this.phase = { status: 'starting', reconnecting: { name } }),
+      },
+      signal,
+    );
+    if (!resumed || 'tokens' in resumed) return resumed;
+    this.#notice = resumed.ended === 'max_session' ? TIME_LIMIT : `Signed out: ${resumed.ended.message}`;
+    return undefined;
   }
 
   /** Codes until someone approves one: an expired code is replaced by itself (RFC 8628 §3.5 expired_token). */
@@ -308,10 +305,10 @@ export class Session {
           },
         });
         this.#idleCodes = 0;
-        const kept = config.remember ? keepable(this.#store, config, as, client, keys, response) : undefined;
-        this.#remembered = kept instanceof RememberedSession ? kept : undefined;
-        this.remembering = kept instanceof RememberedSession ? undefined : kept;
-        return new Tokens({ net, as, client, dpop, onRefreshed: this.#remembered?.refreshed }, response);
+        // A chunk that failed to load costs this sign-in its memory, never the sign-in.
+        const memory = config.remember ? await this.#loadMemory().catch(() => undefined) : undefined;
+        const onRefreshed = memory?.keep(ready, config, keys, response);
+        return new Tokens({ net, as, client, dpop, onRefreshed }, response);
       } catch (err) {
         if (err instanceof AppError && err.code === 'expired_token') {
           if (config.max_idle_codes && ++this.#idleCodes >= config.max_idle_codes) throw new IdlePause();
@@ -327,24 +324,21 @@ export class Session {
    * tokens ahead of expiry), an idle screen warns then signs out, and `max_session` caps it all.
    * Each tick re-reads the clock, so a screen waking from sleep catches up at once.
    */
-  async #signedIn(ready: Ready, tokens: Tokens, signal: AbortSignal): Promise<void> {
+  async #signedIn(ready: Ready, tokens: Tokens, signal: AbortSignal, resumed?: Resumption): Promise<void> {
     const { config, net } = ready;
     const clock = net.clock;
     const ctx: TokenContext = { net, as: ready.as, client: ready.client, dpop: tokens.dpop };
-    // A resumed session keeps its name and its start: max_session counts from the sign-in with a code.
-    const remembered = this.#remembered;
-    const resumed = remembered?.resumed ? remembered : undefined;
+    // Resumed after a reboot: the name and the start are kept (max_session counts from the code).
     const name = resumed?.name ?? (await whoIsSignedIn(ctx, tokens, signal));
     const user = config.show_user ? name : undefined;
     const started = resumed?.started_at ?? clock.now();
     this.#lastActivity = clock.now();
-    if (remembered && !resumed)
-      void remembered.begin(started, user).then((why) => {
-        if (this.#remembered === remembered) this.remembering = why ?? 'stored';
-      });
-    // Past max_session already (it ran out while the screen was off): end it without showing it.
-    if (!config.max_session || clock.now() < started + config.max_session * 1000)
-      this.phase = { status: 'signed-in', user };
+    if (!resumed)
+      void this.#memory?.then(
+        (memory) => memory.begin(started, user),
+        () => undefined,
+      );
+    this.phase = { status: 'signed-in', user };
     let nextCall = started;
     for (;;) {
       const now = clock.now();
