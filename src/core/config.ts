@@ -52,6 +52,8 @@ export interface Config {
   screen_name?: string;
   /** config.json only: the one host plain http: may reach besides this machine (a LAN demo). */
   allow_http_host?: string;
+  /** Survive reboots: keep a DPoP-bound refresh token and its non-extractable key in IndexedDB (remember.ts). */
+  remember: boolean;
 }
 
 /** What can be wrong with a setting; the UI words each one (src/i18n). */
@@ -111,6 +113,7 @@ export const DEFAULTS = {
   kiosk: false,
   max_idle_codes: 3,
   debug: false,
+  remember: false,
 } as const;
 
 const KEYS = [
@@ -139,6 +142,7 @@ const KEYS = [
   'max_idle_codes',
   'debug',
   'screen_name',
+  'remember',
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -472,6 +476,7 @@ export function parseConfig(
       page,
     ),
   );
+  const remember = parseBoolean('remember', raw.remember, DEFAULTS.remember, problems);
 
   if (problems.length || !issuer || !client_id) return { ok: false, problems };
   return {
@@ -503,6 +508,7 @@ export function parseConfig(
       debug,
       screen_name,
       allow_http_host,
+      remember,
     },
   };
 }

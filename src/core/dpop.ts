@@ -1,4 +1,4 @@
-/** RFC 9449 DPoP helpers. The key pair lives in memory only and is not extractable. */
+/** RFC 9449 DPoP helpers. The key pair is not extractable; it lives in memory only unless config `remember` keeps it. */
 import {
   DPoP,
   generateKeyPair,
@@ -42,19 +42,17 @@ export interface DPoPOptions {
 }
 
 /**
- * A fresh DPoP handle when the IdP supports an algorithm this browser can make keys for. Without
+ * A fresh key pair when the IdP supports an algorithm this browser can make keys for. The private
+ * key is not extractable (oauth4webapi's default), also when config `remember` stores it. Without
  * WebCrypto (`crypto.subtle` exists only in a secure context: a page served over http from a LAN
  * address has none) or with none of the IdP's algorithms available (Ed25519 is missing from older
- * engines), the sign-in goes on with Bearer tokens (RFC 9449 §5 lets a server issue them to a
- * client that sends no proof) and `onNote` says why, rather than stopping the screen.
- * With `time`, each proof's `iat` is the IdP's time, so a TV whose clock is off is not refused
- * (RFC 9449 §11.1); oauth4webapi alone would use the skew of when the handle was made.
+ * engines), undefined: the sign-in goes on with Bearer tokens (RFC 9449 §5 lets a server issue them
+ * to a client that sends no proof) and `onNote` says why, rather than stopping the screen.
  */
-export async function createDPoP(
+export async function createDPoPKeys(
   as: AuthorizationServer,
-  client: Client,
-  { time, onNote }: DPoPOptions = {},
-): Promise<DPoPHandle | undefined> {
+  { onNote }: Pick<DPoPOptions, 'onNote'> = {},
+): Promise<CryptoKeyPair | undefined> {
   const offered = as.dpop_signing_alg_values_supported;
   if (!offered?.length) return undefined;
   if (!globalThis.crypto?.subtle) {
@@ -65,15 +63,9 @@ export async function createDPoP(
     });
     return undefined;
   }
-  const options: ModifyAssertionOptions = {
-    [modifyAssertion]: (_header, payload) => {
-      const now = time?.now();
-      if (now !== undefined) payload.iat = Math.floor(now / 1000);
-    },
-  };
   for (const alg of DPOP_ALGORITHMS.filter((a) => offered.includes(a))) {
     try {
-      return DPoP(client, await generateKeyPair(alg), options);
+      return await generateKeyPair(alg);
     } catch {
       // This engine cannot make keys for this algorithm: try the next the IdP offers.
     }
@@ -83,4 +75,29 @@ export async function createDPoP(
     details: `none of the IdP's DPoP algorithms (${offered.join(', ')}) can be used in this browser; tokens are Bearer`,
   });
   return undefined;
+}
+
+/**
+ * The handle that signs proofs with `keys`: fresh ones, or those a remembered session kept. With
+ * `time`, each proof's `iat` is the IdP's time, so a TV whose clock is off is not refused
+ * (RFC 9449 §11.1); oauth4webapi alone would use the skew of when the handle was made.
+ */
+export function dpopWithKeys(client: Client, keys: CryptoKeyPair, time?: ServerTime): DPoPHandle {
+  const options: ModifyAssertionOptions = {
+    [modifyAssertion]: (_header, payload) => {
+      const now = time?.now();
+      if (now !== undefined) payload.iat = Math.floor(now / 1000);
+    },
+  };
+  return DPoP(client, keys, options);
+}
+
+/** A fresh DPoP handle (createDPoPKeys, dpopWithKeys); undefined where the sign-in goes on with Bearer. */
+export async function createDPoP(
+  as: AuthorizationServer,
+  client: Client,
+  options: DPoPOptions = {},
+): Promise<DPoPHandle | undefined> {
+  const keys = await createDPoPKeys(as, options);
+  return keys && dpopWithKeys(client, keys, options.time);
 }

@@ -1,5 +1,6 @@
 /**
- * The token holder: in memory only, never logged, never stored. Refresh per RFC 6749 §6 (single
+ * The token holder: in memory only, never logged, never stored (config `remember` gets a DPoP-bound
+ * refresh token through `onRefreshed`, see remember.ts). Refresh per RFC 6749 §6 (single
  * flight, rotation kept atomic), revocation per RFC 7009. Nothing else in the app sees a token
  * string except the request it is attached to. No token is dropped while still valid at the IdP:
  * whatever the screen will not use (signed out, refused after issuance, arrived too late) is revoked.
@@ -30,6 +31,29 @@ export interface TokenContext {
   dpop?: DPoPHandle;
   /** [0, 1) for the retry jitter; injected so tests are exact. */
   random?: () => number;
+  /**
+   * config `remember`: told after each refresh answer is held, so a rotated refresh token can be
+   * written to disk (remember.ts). The only way a token string leaves this file except on a request.
+   */
+  onRefreshed?(answer: { refresh_token?: string; bound: boolean }): Promise<void>;
+}
+
+/**
+ * RFC 6749 §6: grant_type=refresh_token, refresh_token, client_id; nothing else. With a DPoP handle
+ * the request carries a fresh proof (RFC 9449 §5), retried once with the server's nonce. Tokens in
+ * an answer the app refuses are revoked (processIssued).
+ */
+export function refreshGrant(
+  ctx: TokenContext,
+  refreshToken: string,
+  signal?: AbortSignal,
+): Promise<TokenEndpointResponse> {
+  const { net, as, client, dpop } = ctx;
+  const send = () =>
+    refreshTokenGrantRequest(as, client, None(), refreshToken, { ...requestOptions(net, 'token', signal), DPoP: dpop });
+  return withDPoPNonceRetry(dpop, send, (res) =>
+    processIssued(ctx, res, (issued) => processRefreshTokenResponse(as, client, issued)),
+  );
 }
 
 /**
@@ -233,7 +257,7 @@ export class Tokens {
   #lastError: AppError | undefined;
 
   async #doRefresh(): Promise<void> {
-    const { net, as, client, dpop } = this.#ctx;
+    const { net } = this.#ctx;
     const refreshToken = this.#need().refresh_token;
     if (!refreshToken) {
       throw new AppError('session_ended', {
@@ -244,11 +268,7 @@ export class Tokens {
     if (this.#lastError && net.clock.now() < this.#retryAt) throw this.#lastError;
     let response: TokenEndpointResponse;
     try {
-      const send = () =>
-        refreshTokenGrantRequest(as, client, None(), refreshToken, { ...requestOptions(net, 'token'), DPoP: dpop });
-      response = await withDPoPNonceRetry(dpop, send, (res) =>
-        processIssued(this.#ctx, res, (issued) => processRefreshTokenResponse(as, client, issued)),
-      );
+      response = await refreshGrant(this.#ctx, refreshToken);
     } catch (err) {
       const error = toAppError(err, { endpoint: 'token', client_id: net.client_id });
       if (error.transient) {
@@ -272,6 +292,7 @@ export class Tokens {
     this.#lastError = undefined;
     this.#hold(response);
     this.refreshes++;
+    await this.#ctx.onRefreshed?.({ refresh_token: response.refresh_token, bound: response.token_type === 'dpop' });
   }
 
   /** Signs out: memory is wiped at once, then the IdP is asked to revoke (revokeTokens). */

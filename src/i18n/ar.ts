@@ -142,5 +142,7 @@ const ar: Messages = {
   code_rate_limited: 'يحدّ خادم تسجيل الدخول من عدد مرات سؤال هذه الشاشة، سؤال جديد خلال {time}',
   reason_rate_limited:
     'يحدّ الخادم {origin} من عدد مرات سؤال هذه الشاشة (HTTP 429). تنتظر الشاشة المدة التي طلبها الخادم ثم تعيد المحاولة.',
+  status_reconnecting_as: 'جارٍ إعادة الاتصال باسم {name}…',
+  status_reconnecting: 'جارٍ إعادة الاتصال…',
 };
 export default ar;

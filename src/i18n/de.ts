@@ -148,5 +148,7 @@ const de: Messages = {
   code_rate_limited: 'Der Anmeldeserver begrenzt, wie oft dieser Bildschirm fragen darf, neue Anfrage in {time}',
   reason_rate_limited:
     'Der Server {origin} begrenzt, wie oft dieser Bildschirm fragen darf (HTTP 429). Der Bildschirm wartet so lange, wie der Server verlangt, und versucht es dann erneut.',
+  status_reconnecting_as: 'Verbindung als {name} wird wiederhergestellt…',
+  status_reconnecting: 'Verbindung wird wiederhergestellt…',
 };
 export default de;

@@ -67,6 +67,8 @@ const en = {
   error_oauth: 'The sign-in server refused',
   error_session_ended: 'The session has ended',
   code_rate_limited: 'The sign-in server is limiting how often this screen may ask, asking again in {time}',
+  status_reconnecting_as: 'Reconnecting as {name}…',
+  status_reconnecting: 'Reconnecting…',
 } satisfies Record<`error_${ErrorCode}`, string> & Record<string, string | Plural>;
 
 /** The screen's words; plural entries are Plural, the rest strings. */

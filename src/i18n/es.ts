@@ -143,5 +143,7 @@ const es: Messages = {
     'El servidor de inicio de sesión limita cuántas veces puede preguntar esta pantalla; nueva consulta en {time}',
   reason_rate_limited:
     'El servidor {origin} limita cuántas veces puede preguntar esta pantalla (HTTP 429). La pantalla espera el tiempo que pidió el servidor y vuelve a intentarlo.',
+  status_reconnecting_as: 'Reconectando como {name}…',
+  status_reconnecting: 'Reconectando…',
 };
 export default es;

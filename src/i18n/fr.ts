@@ -145,5 +145,7 @@ const fr: Messages = {
     'Le serveur d’identification limite la fréquence des demandes de cet écran, nouvelle demande dans {time}',
   reason_rate_limited:
     'Le serveur {origin} limite la fréquence des demandes de cet écran (HTTP 429). L’écran attend le délai demandé par le serveur, puis réessaie.',
+  status_reconnecting_as: 'Reconnexion en tant que {name}…',
+  status_reconnecting: 'Reconnexion…',
 };
 export default fr;

@@ -142,5 +142,7 @@ const ja: Messages = {
     'サインインサーバーがこのスクリーンからの問い合わせ回数を制限しています。{time} 後に再度問い合わせます',
   reason_rate_limited:
     '{origin} のサーバーがこのスクリーンからの問い合わせ回数を制限しています (HTTP 429)。サーバーが求めた時間だけ待ってから再試行します。',
+  status_reconnecting_as: '{name} として再接続しています…',
+  status_reconnecting: '再接続しています…',
 };
 export default ja;

@@ -2,12 +2,12 @@
  * The only bridge between the protocol core and the UI: one class whose `phase` the components
  * render, and whose methods are the intents they send. All timing goes through the injected clock.
  */
-import type { AuthorizationServer, Client, DPoPHandle } from 'oauth4webapi';
+import type { AuthorizationServer, Client } from 'oauth4webapi';
 import { systemClock, type Clock } from '../core/clock';
 import { parseConfig, type Config, type ConfigProblem } from '../core/config';
 import { isPassing, loadConfigFile, type ConfigFile } from '../core/config-file';
 import { resolveMetadata, routedNet } from '../core/endpoints';
-import { createDPoP } from '../core/dpop';
+import { createDPoPKeys, dpopWithKeys } from '../core/dpop';
 import { ServerTime, withClockSkew } from '../core/server-time';
 import { backoff } from '../core/backoff';
 import { pollForTokens, requestDeviceCode } from '../core/device-flow';
@@ -18,6 +18,8 @@ import { callApi } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
 import { keepFresh } from '../core/refresh-schedule';
 import { Tokens, type TokenContext } from '../core/tokens';
+import { forgetRemembered } from '../core/remember-db';
+import type { Memory, RememberState, Resumption } from '../core/restore';
 import type { Notice } from './notice';
 
 /** The API's last answer; after a failed call the last good data stays on screen beside the error. */
@@ -28,7 +30,8 @@ export interface ApiResult {
 }
 
 export type Phase =
-  | { status: 'starting' }
+  /** `reconnecting`: config `remember` is resuming a sign-in kept through a reboot, as `name`. */
+  | { status: 'starting'; reconnecting?: { name?: string } }
   | { status: 'requesting' }
   /** Codes stopped after `max_idle_codes` of them expired unused; any key or tap asks for a new one. */
   | { status: 'idle'; expired: number }
@@ -62,6 +65,8 @@ export interface SessionDeps {
   /** The page's URL: its query overrides config.json, its origin is named in CORS diagnoses. */
   url: URL;
   random?: () => number;
+  /** config `remember`'s storage; the page's IndexedDB unless a test passes another. */
+  indexedDB?: IDBFactory;
 }
 
 interface Ready {
@@ -105,18 +110,28 @@ export class Session {
   config: Config | undefined = $state.raw();
   /** With config `debug`: the IdP's endpoints and the last requests, for the operator overlay. */
   debug: DebugLog | undefined = $state.raw();
+  /** config `remember`: whether this sign-in is kept on disk, or why not (shown in the debug overlay). */
+  remembering: RememberState | undefined = $state.raw();
 
   #deps: SessionDeps;
   #run: AbortController | undefined;
   #ready: Ready | undefined;
   #tokens: Tokens | undefined;
+  /** config `remember` (docs/remember.md): a lazy chunk, loaded only when the config asks for it. */
+  #memory: Promise<Memory> | undefined;
   #notice: Notice | undefined;
   #lastActivity = 0;
   /** Codes in a row that expired with nobody using them (config `max_idle_codes`). */
   #idleCodes = 0;
 
   constructor(deps: Partial<SessionDeps> & Pick<SessionDeps, 'url'>) {
-    this.#deps = { fetch: (...args) => fetch(...args), clock: systemClock, random: Math.random, ...deps };
+    this.#deps = {
+      fetch: (...args) => fetch(...args),
+      clock: systemClock,
+      random: Math.random,
+      indexedDB: globalThis.indexedDB,
+      ...deps,
+    };
   }
 
   /** The injected clock: the UI's countdowns read time from it too. */
@@ -171,9 +186,17 @@ export class Session {
     }
   }
 
-  /** Stops all work and signs out at the IdP, best effort (the page is going away: `pagehide`). */
+  /**
+   * Stops all work and signs out at the IdP, best effort (the page is going away: `pagehide`). A
+   * sign-in kept by config `remember` is not signed out: the page going away is the reboot it survives.
+   */
   stop(): void {
     this.#run?.abort();
+    if (this.remembering === 'stored' || this.remembering === 'resumed') {
+      this.#tokens?.wipe();
+      this.#tokens = undefined;
+      return;
+    }
     this.#revokeHeld();
   }
 
@@ -188,10 +211,20 @@ export class Session {
     this.start();
   }
 
+  /** Signs out what is held: the disk first (config `remember`), then the IdP, in the background. */
   #revokeHeld(): void {
     const tokens = this.#tokens;
     this.#tokens = undefined;
-    void tokens?.revoke();
+    const memory = this.#memory;
+    if (!memory) return void tokens?.revoke();
+    // The disk before the IdP: a screen switched off during a slow revocation stays signed out.
+    tokens?.wipe();
+    void memory
+      .then(
+        (m) => m.forget(),
+        () => undefined,
+      )
+      .then(() => tokens?.revoke());
   }
 
   #restart(body: (signal: AbortSignal) => Promise<void>): void {
@@ -219,9 +252,11 @@ export class Session {
   async #main(signal: AbortSignal): Promise<void> {
     let ready: Ready;
     let tokens: Tokens | undefined;
+    let resumed: Resumption | undefined;
     do {
       ready = await this.#current(signal);
-      tokens = await this.#obtainTokens(ready, signal);
+      resumed = await this.#resume(ready, signal);
+      tokens = resumed?.tokens ?? (await this.#obtainTokens(ready, signal));
     } while (!tokens);
     // Tokens that arrive as the run is called off (a new code asked for that very moment) are not dropped alive.
     if (signal.aborted) {
@@ -230,7 +265,7 @@ export class Session {
     }
     this.#tokens = tokens;
     try {
-      await this.#staySignedIn(ready, tokens, signal);
+      await this.#staySignedIn(ready, tokens, signal, resumed);
     } catch (err) {
       if (signal.aborted) throw err;
       // Ended by itself (revoked, expired, idle, too long): a new code, with the reason beside it.
@@ -250,12 +285,15 @@ export class Session {
   }
 
   /** Signed in until something ends it: the screen's own loop, and the tokens' refresh schedule beside it. */
-  async #staySignedIn(ready: Ready, tokens: Tokens, signal: AbortSignal): Promise<void> {
+  async #staySignedIn(ready: Ready, tokens: Tokens, signal: AbortSignal, resumed?: Resumption): Promise<void> {
     const both = new AbortController();
     const stop = () => both.abort(signal.reason);
     signal.addEventListener('abort', stop, { once: true });
     try {
-      await Promise.race([this.#signedIn(ready, tokens, both.signal), keepFresh(tokens, ready.net.clock, both.signal)]);
+      await Promise.race([
+        this.#signedIn(ready, tokens, both.signal, resumed),
+        keepFresh(tokens, ready.net.clock, both.signal),
+      ]);
     } finally {
       signal.removeEventListener('abort', stop);
       both.abort();
@@ -285,6 +323,10 @@ export class Session {
     if (!parsed.ok || problem) throw configError(problems);
     const config = parsed.config;
     this.config = config;
+    // config `remember`: its code (and the disk's record) load while discovery runs; off, what an
+    // earlier config kept goes.
+    if (config.remember) this.#loadMemory().catch(() => undefined);
+    else void forgetRemembered(this.#deps.indexedDB);
     const net: Net = {
       fetch: this.#deps.fetch,
       clock: this.#deps.clock,
@@ -300,6 +342,41 @@ export class Session {
     const as = await this.#withRetry(signal, () => resolveMetadata(net, config, signal));
     if (this.debug) this.debug = withMetadata(this.debug, as);
     return { config, net: routedNet(net, config, as), as, client: { client_id: config.client_id }, readAt };
+  }
+
+  /** config `remember`'s code, loaded once; a load that failed is tried again next time. */
+  #loadMemory(): Promise<Memory> {
+    const loading = (this.#memory ??= import('../core/restore').then(
+      (m) => new m.Memory(this.#deps.indexedDB, (state) => (this.remembering = state)),
+    ));
+    loading.catch(() => {
+      if (this.#memory === loading) this.#memory = undefined;
+    });
+    return loading;
+  }
+
+  /**
+   * config `remember`: a sign-in kept through a reboot resumes without a code (restore.ts); one the
+   * IdP refused, or past max_session, leaves its reason beside the next code.
+   */
+  async #resume(ready: Ready, signal: AbortSignal): Promise<Resumption | undefined> {
+    if (!ready.config.remember) return undefined;
+    const memory = await this.#loadMemory();
+    const resumed = await memory.resume(
+      ready,
+      ready.config,
+      {
+        retrying: (attempt) => this.#withRetry(signal, attempt),
+        reconnecting: (name) => (this.phase = { status: 'starting', reconnecting: { name } }),
+      },
+      signal,
+    );
+    if (!resumed || 'tokens' in resumed) return resumed;
+    this.#notice =
+      resumed.ended === 'max_session'
+        ? { code: 'max_session', seconds: ready.config.max_session }
+        : endNotice(resumed.ended);
+    return undefined;
   }
 
   /**
@@ -323,7 +400,8 @@ export class Session {
       this.#notice = undefined;
       this.phase = shown;
       // A key per sign-in, made while the code is on screen rather than before it.
-      const dpop = config.dpop ? await this.#dpopFor(ready) : undefined;
+      const keys = config.dpop ? await this.#dpopKeys(ready) : undefined;
+      const dpop = keys && dpopWithKeys(client, keys, net.serverTime);
       try {
         const response = await pollForTokens({ ...flow, dpop }, code, signal, {
           onRetry: (error, wait) => {
@@ -336,7 +414,10 @@ export class Session {
         });
         this.#idleCodes = 0;
         this.#refusals = 0;
-        return new Tokens({ net, as, client, dpop, random: this.#deps.random }, response);
+        // A chunk that failed to load costs this sign-in its memory, never the sign-in.
+        const memory = config.remember ? await this.#loadMemory().catch(() => undefined) : undefined;
+        const onRefreshed = memory?.keep(ready, config, keys, response);
+        return new Tokens({ net, as, client, dpop, random: this.#deps.random, onRefreshed }, response);
       } catch (err) {
         if (err instanceof AppError && err.code === 'cors') {
           await this.#waitOutRefusal(err, signal);
@@ -357,14 +438,21 @@ export class Session {
    * tokens ahead of expiry), an idle screen warns then signs out, and `max_session` caps it all.
    * Each tick re-reads the clock, so a screen waking from sleep catches up at once.
    */
-  async #signedIn(ready: Ready, tokens: Tokens, signal: AbortSignal): Promise<void> {
+  async #signedIn(ready: Ready, tokens: Tokens, signal: AbortSignal, resumed?: Resumption): Promise<void> {
     const { config, net } = ready;
     const clock = net.clock;
     const ctx: TokenContext = { net, as: ready.as, client: ready.client, dpop: tokens.dpop };
-    // show_user=false: not even asked for, so no userinfo request.
-    const user = config.show_user ? await whoIsSignedIn(ctx, tokens, signal) : undefined;
-    const started = clock.now();
-    this.#lastActivity = started;
+    // show_user=false: not even asked for, so no userinfo request. Resumed after a reboot: the name is kept.
+    const user = config.show_user ? (resumed ? resumed.name : await whoIsSignedIn(ctx, tokens, signal)) : undefined;
+    // max_session counts from the sign-in with a code, also across reboots: the start is kept on
+    // disk as wall-clock time (the monotonic clock restarts with the page) and mapped onto clock.now().
+    const started = resumed ? clock.now() - Math.max(0, clock.wall() - resumed.started_at) : clock.now();
+    this.#lastActivity = clock.now();
+    if (!resumed)
+      void this.#memory?.then(
+        (memory) => memory.begin(clock.wall(), user),
+        () => undefined,
+      );
     this.phase = { status: 'signed-in', user };
     let nextCall = started;
     for (;;) {
@@ -412,10 +500,9 @@ export class Session {
     return { ...ready, net: { ...ready.net, serverTime }, client: withClockSkew(ready.client, serverTime) };
   }
 
-  /** A DPoP key for this sign-in; where the browser cannot make one, Bearer, and the debug overlay says why. */
-  #dpopFor(ready: Ready): Promise<DPoPHandle | undefined> {
-    return createDPoP(ready.as, ready.client, {
-      time: ready.net.serverTime,
+  /** A DPoP key pair for this sign-in; where the browser cannot make one, Bearer, and the debug overlay says why. */
+  #dpopKeys(ready: Ready): Promise<CryptoKeyPair | undefined> {
+    return createDPoPKeys(ready.as, {
       onNote: (note) => {
         if (this.debug) this.debug = withNote(this.debug, note);
       },
