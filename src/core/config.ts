@@ -9,6 +9,12 @@ export interface Config {
   client_id: string;
   scope: string;
   api?: URL;
+  /** How the API's answer is shown: `auto` picks list, label/value or JSON by its shape; `json` always JSON. */
+  api_view: 'auto' | 'json';
+  /** The deployer's page, shown full-screen in a sandboxed frame once signed in (src/broker/). */
+  app?: URL;
+  /** Origins the app may call through the screen; default the origin of `api`. */
+  app_apis: string[];
   audience?: string;
   resource?: string;
   lang?: string;
@@ -71,6 +77,9 @@ const KEYS = [
   'client_id',
   'scope',
   'api',
+  'api_view',
+  'app',
+  'app_apis',
   'audience',
   'resource',
   'lang',
@@ -213,6 +222,66 @@ function parseLogo(value: unknown, page: URL | undefined, problems: ConfigProble
   return undefined;
 }
 
+/** An origin as CSP and CORS write it: scheme://host[:port], nothing after (a trailing slash is forgiven). */
+function parseOrigin(key: string, text: string, problems: ConfigProblem[]): string | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    // named below
+  }
+  if (!url || url.origin === 'null' || `${url.origin}/` !== (text.endsWith('/') ? text : `${text}/`)) {
+    problems.push({ key, problem: `"${text}" is not an origin (scheme://host[:port], no path)` });
+    return undefined;
+  }
+  if (!isAllowedUrl(url)) {
+    problems.push({ key, problem: `"${text}" must use https: (http: only for localhost)` });
+    return undefined;
+  }
+  return url.origin;
+}
+
+/**
+ * `api_view`, `app` and `app_apis`. The app must live on another origin than the screen: a
+ * same-origin frame could read the screen's memory, and with it the tokens.
+ */
+function parseContent(
+  raw: Partial<Record<Key, unknown>>,
+  api: URL | undefined,
+  page: URL | undefined,
+  problems: ConfigProblem[],
+): Pick<Config, 'api_view' | 'app' | 'app_apis'> {
+  const view = optionalString('api_view', raw.api_view, problems) ?? 'auto';
+  if (view !== 'auto' && view !== 'json')
+    problems.push({ key: 'api_view', problem: `must be auto or json, got "${view}"` });
+  let app: URL | undefined;
+  const appText = optionalString('app', raw.app, problems);
+  if (appText !== undefined) {
+    try {
+      app = new URL(appText);
+    } catch {
+      problems.push({ key: 'app', problem: `"${appText}" is not an absolute URL` });
+    }
+    if (app && !isAllowedUrl(app)) {
+      problems.push({ key: 'app', problem: `must use https: (http: only for localhost), got "${app.protocol}"` });
+      app = undefined;
+    } else if (app && page && app.origin === page.origin) {
+      problems.push({ key: 'app', problem: `must be on another origin than this screen (${page.origin})` });
+      app = undefined;
+    }
+  }
+  const list = Array.isArray(raw.app_apis)
+    ? raw.app_apis
+    : optionalString('app_apis', raw.app_apis, problems)?.split(/[\s,]+/);
+  const app_apis: string[] = [];
+  for (const item of list ?? (api ? [api.origin] : [])) {
+    const origin = typeof item === 'string' && item ? parseOrigin('app_apis', item, problems) : undefined;
+    if (typeof item !== 'string') problems.push({ key: 'app_apis', problem: 'must list origins as strings' });
+    if (origin && !app_apis.includes(origin)) app_apis.push(origin);
+  }
+  return { api_view: view === 'json' ? 'json' : 'auto', app, app_apis };
+}
+
 /**
  * `page` is the app's own URL: relative logo paths resolve against it, and its origin may serve
  * the logo over plain http (a local demo).
@@ -232,6 +301,7 @@ export function parseConfig(
   }
   const scope = optionalString('scope', raw.scope, problems) ?? DEFAULT_SCOPE;
   const api = raw.api === undefined || raw.api === '' ? undefined : parseUrl('api', raw.api, problems);
+  const content = parseContent(raw, api, page, problems);
   const audience = optionalString('audience', raw.audience, problems);
   const resource = optionalString('resource', raw.resource, problems);
   if (resource !== undefined) {
@@ -286,6 +356,7 @@ export function parseConfig(
       client_id,
       scope,
       api,
+      ...content,
       audience,
       resource,
       lang,
