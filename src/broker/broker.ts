@@ -8,7 +8,7 @@
  * Every message costs a token from a bucket, and every check is a bounded look at a few fields, so
  * a frame that floods the screen gets cheap `rate_limited` answers and never stalls it.
  */
-import type { AppMessage, ErrorCode, Id, Reply, ScreenEvent, Welcome } from './protocol';
+import type { ErrorCode, Id, Reply, ScreenEvent, Welcome } from './protocol';
 
 /** What the broker asks of the session (session.appFetch and friends). */
 export interface BrokerHost {

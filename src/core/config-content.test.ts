@@ -68,7 +68,7 @@ describe('app_apis', () => {
   it.each([
     ['a path', 'https://api.example/v1', /is not an origin/],
     ['plain http to another machine', 'http://api.example', /must use https/],
-    ['a word', 'api', /is not an origin/],
+    ['a word', 'api', /is not an absolute URL/],
   ])('refuses %s, naming the entry', (_what, entry, problem) => {
     const [first] = problems(parse({ app_apis: `https://ok.example ${entry}` }));
     expect(first).toEqual({ key: 'app_apis', problem: expect.stringMatching(problem) });

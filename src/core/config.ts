@@ -222,23 +222,18 @@ function parseLogo(value: unknown, page: URL | undefined, problems: ConfigProble
   return undefined;
 }
 
-/** An origin as CSP and CORS write it: scheme://host[:port], nothing after (a trailing slash is forgiven). */
-function parseOrigin(key: string, text: string, problems: ConfigProblem[]): string | undefined {
+/** A URL with https: (or loopback http:), else a problem under `key`. */
+function allowedUrl(key: string, text: string, problems: ConfigProblem[]): URL | undefined {
   let url: URL | undefined;
   try {
     url = new URL(text);
   } catch {
-    // named below
-  }
-  if (!url || url.origin === 'null' || `${url.origin}/` !== (text.endsWith('/') ? text : `${text}/`)) {
-    problems.push({ key, problem: `"${text}" is not an origin (scheme://host[:port], no path)` });
+    problems.push({ key, problem: `"${text}" is not an absolute URL` });
     return undefined;
   }
-  if (!isAllowedUrl(url)) {
-    problems.push({ key, problem: `"${text}" must use https: (http: only for localhost)` });
-    return undefined;
-  }
-  return url.origin;
+  if (isAllowedUrl(url)) return url;
+  problems.push({ key, problem: `"${text}" must use https: (http: only for localhost)` });
+  return undefined;
 }
 
 /**
@@ -254,30 +249,22 @@ function parseContent(
   const view = optionalString('api_view', raw.api_view, problems) ?? 'auto';
   if (view !== 'auto' && view !== 'json')
     problems.push({ key: 'api_view', problem: `must be auto or json, got "${view}"` });
-  let app: URL | undefined;
-  const appText = optionalString('app', raw.app, problems);
-  if (appText !== undefined) {
-    try {
-      app = new URL(appText);
-    } catch {
-      problems.push({ key: 'app', problem: `"${appText}" is not an absolute URL` });
-    }
-    if (app && !isAllowedUrl(app)) {
-      problems.push({ key: 'app', problem: `must use https: (http: only for localhost), got "${app.protocol}"` });
-      app = undefined;
-    } else if (app && page && app.origin === page.origin) {
-      problems.push({ key: 'app', problem: `must be on another origin than this screen (${page.origin})` });
-      app = undefined;
-    }
+  const text = optionalString('app', raw.app, problems);
+  let app = text === undefined ? undefined : allowedUrl('app', text, problems);
+  if (app && page && app.origin === page.origin) {
+    problems.push({ key: 'app', problem: `must be on another origin than this screen (${page.origin})` });
+    app = undefined;
   }
   const list = Array.isArray(raw.app_apis)
     ? raw.app_apis
     : optionalString('app_apis', raw.app_apis, problems)?.split(/[\s,]+/);
   const app_apis: string[] = [];
   for (const item of list ?? (api ? [api.origin] : [])) {
-    const origin = typeof item === 'string' && item ? parseOrigin('app_apis', item, problems) : undefined;
-    if (typeof item !== 'string') problems.push({ key: 'app_apis', problem: 'must list origins as strings' });
-    if (origin && !app_apis.includes(origin)) app_apis.push(origin);
+    // An origin as CSP and CORS write it: scheme://host[:port], nothing after (a trailing slash is forgiven).
+    const url = item ? allowedUrl('app_apis', String(item), problems) : undefined;
+    if (url && url.href !== `${url.origin}/`)
+      problems.push({ key: 'app_apis', problem: `"${String(item)}" is not an origin (scheme://host[:port], no path)` });
+    else if (url && !app_apis.includes(url.origin)) app_apis.push(url.origin);
   }
   return { api_view: view === 'json' ? 'json' : 'auto', app, app_apis };
 }

@@ -53,5 +53,25 @@ const ar: Messages = {
   error_invalid_grant: 'لم يعد تسجيل الدخول صالحًا',
   error_oauth: 'رفض خادم تسجيل الدخول',
   error_session_ended: 'انتهت الجلسة',
+  view_updated_now: 'تم التحديث الآن',
+  view_updated_minutes: {
+    zero: 'تم التحديث قبل {count} دقيقة',
+    one: 'تم التحديث قبل دقيقة واحدة',
+    two: 'تم التحديث قبل دقيقتين',
+    few: 'تم التحديث قبل {count} دقائق',
+    many: 'تم التحديث قبل {count} دقيقة',
+    other: 'تم التحديث قبل {count} دقيقة',
+  },
+  view_updated_hours: {
+    zero: 'تم التحديث قبل {count} ساعة',
+    one: 'تم التحديث قبل ساعة واحدة',
+    two: 'تم التحديث قبل ساعتين',
+    few: 'تم التحديث قبل {count} ساعات',
+    many: 'تم التحديث قبل {count} ساعة',
+    other: 'تم التحديث قبل {count} ساعة',
+  },
+  view_stale: 'غير محدَّث',
+  view_now: 'الآن',
+  app_frame_title: 'محتوى هذه الشاشة',
 };
 export default ar;

@@ -49,5 +49,11 @@ const de: Messages = {
   error_invalid_grant: 'Die Anmeldung ist nicht mehr gültig',
   error_oauth: 'Der Anmeldeserver hat abgelehnt',
   error_session_ended: 'Die Sitzung ist beendet',
+  view_updated_now: 'Gerade aktualisiert',
+  view_updated_minutes: { one: 'Vor {count} Minute aktualisiert', other: 'Vor {count} Minuten aktualisiert' },
+  view_updated_hours: { one: 'Vor {count} Stunde aktualisiert', other: 'Vor {count} Stunden aktualisiert' },
+  view_stale: 'Nicht aktuell',
+  view_now: 'Jetzt',
+  app_frame_title: 'Inhalt dieses Bildschirms',
 };
 export default de;

@@ -63,6 +63,12 @@ const en = {
   error_invalid_grant: 'The sign-in is no longer valid',
   error_oauth: 'The sign-in server refused',
   error_session_ended: 'The session has ended',
+  view_updated_now: 'Updated just now',
+  view_updated_minutes: { one: 'Updated {count} minute ago', other: 'Updated {count} minutes ago' },
+  view_updated_hours: { one: 'Updated {count} hour ago', other: 'Updated {count} hours ago' },
+  view_stale: 'Not up to date',
+  view_now: 'Now',
+  app_frame_title: 'Content of this screen',
 } satisfies Record<`error_${ErrorCode}`, string> & Record<string, string | Plural>;
 
 /** Every catalogue has exactly these keys; plural entries are Plural, the rest strings. */

@@ -50,5 +50,19 @@ const es: Messages = {
   error_invalid_grant: 'El inicio de sesión ya no es válido',
   error_oauth: 'El servidor de inicio de sesión lo rechazó',
   error_session_ended: 'La sesión ha terminado',
+  view_updated_now: 'Actualizado ahora mismo',
+  view_updated_minutes: {
+    one: 'Actualizado hace {count} minuto',
+    many: 'Actualizado hace {count} minutos',
+    other: 'Actualizado hace {count} minutos',
+  },
+  view_updated_hours: {
+    one: 'Actualizado hace {count} hora',
+    many: 'Actualizado hace {count} horas',
+    other: 'Actualizado hace {count} horas',
+  },
+  view_stale: 'No está al día',
+  view_now: 'Ahora',
+  app_frame_title: 'Contenido de esta pantalla',
 };
 export default es;

@@ -50,5 +50,19 @@ const fr: Messages = {
   error_invalid_grant: 'La connexion n’est plus valide',
   error_oauth: 'Le serveur d’identification a refusé',
   error_session_ended: 'La session est terminée',
+  view_updated_now: 'Mis à jour à l’instant',
+  view_updated_minutes: {
+    one: 'Mis à jour il y a {count} minute',
+    many: 'Mis à jour il y a {count} minutes',
+    other: 'Mis à jour il y a {count} minutes',
+  },
+  view_updated_hours: {
+    one: 'Mis à jour il y a {count} heure',
+    many: 'Mis à jour il y a {count} heures',
+    other: 'Mis à jour il y a {count} heures',
+  },
+  view_stale: 'Pas à jour',
+  view_now: 'Maintenant',
+  app_frame_title: 'Contenu de cet écran',
 };
 export default fr;

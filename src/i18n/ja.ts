@@ -48,5 +48,11 @@ const ja: Messages = {
   error_invalid_grant: 'サインインはもう有効ではありません',
   error_oauth: 'サインインサーバーが拒否しました',
   error_session_ended: 'セッションは終了しました',
+  view_updated_now: 'たった今更新',
+  view_updated_minutes: { other: '{count} 分前に更新' },
+  view_updated_hours: { other: '{count} 時間前に更新' },
+  view_stale: '最新ではありません',
+  view_now: '現在',
+  app_frame_title: 'この画面のコンテンツ',
 };
 export default ja;

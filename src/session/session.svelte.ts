@@ -11,7 +11,7 @@ import { pollForTokens, requestDeviceCode, BACKOFF_CAP_MS } from '../core/device
 import { AppError } from '../core/errors';
 import { emptyDebugLog, withMetadata, withRequest, type DebugLog } from '../core/debug-log';
 import type { Net } from '../core/http';
-import { callApi } from '../core/api';
+import { authorizedFetch, callApi, type AuthorizedRequest } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
 import { Tokens, type TokenContext } from '../core/tokens';
 
@@ -20,6 +20,8 @@ export interface ApiResult {
   data?: unknown;
   error?: AppError;
   at: number;
+  /** When `data` was fetched: `at` after a good answer, earlier when the last call failed. */
+  fetched_at?: number;
 }
 
 export type Phase =
@@ -138,6 +140,30 @@ export class Session {
     }
     if (this.phase.status === 'signed-in' && this.phase.signing_out_at) {
       this.phase = { ...this.phase, signing_out_at: undefined };
+    }
+  }
+
+  /** The session's time: the UI's own cycles (paging, "updated 2 min ago") follow it too. */
+  get clock(): Clock {
+    return this.#deps.clock;
+  }
+
+  /**
+   * One API request for the embedded app (src/broker/), sent by the core with this session's token;
+   * the caller gets status, headers and text, never the token. A refresh the IdP refuses ends the
+   * sign-in here as it does for the screen's own calls.
+   */
+  async appFetch(request: AuthorizedRequest & { url: URL; maxBytes: number }, signal?: AbortSignal) {
+    const ready = this.#ready;
+    const tokens = this.#tokens;
+    if (this.phase.status !== 'signed-in' || !ready || !tokens) throw new AppError('session_ended', 'Signed out.');
+    try {
+      return await authorizedFetch(ready.net, tokens, request.url, request, signal, request.maxBytes);
+    } catch (err) {
+      const error = asAppError(err);
+      if ((error.code === 'invalid_grant' || error.code === 'session_ended') && this.#tokens === tokens)
+        void this.signOut(`Signed out: ${error.message}`);
+      throw error;
     }
   }
 
@@ -296,16 +322,16 @@ export class Session {
   /** One API call; a failure that means the sign-in is over ends the session. */
   async #callApi(ready: Ready, tokens: Tokens, api: URL, signal: AbortSignal): Promise<ApiResult> {
     const at = ready.net.clock.now();
-    const previous = this.phase.status === 'signed-in' ? this.phase.api?.data : undefined;
+    const previous = this.phase.status === 'signed-in' ? this.phase.api : undefined;
     try {
-      return { data: await callApi(ready.net, tokens, api, signal), at };
+      return { data: await callApi(ready.net, tokens, api, signal), at, fetched_at: at };
     } catch (err) {
       if (signal.aborted) throw err;
       const error = asAppError(err);
       if (error.code === 'invalid_grant' || error.code === 'session_ended') {
         throw new SessionEnd(`Signed out: ${error.message}`);
       }
-      return { data: previous, error, at };
+      return { data: previous?.data, error, at, fetched_at: previous?.fetched_at };
     }
   }
 
