@@ -1,17 +1,48 @@
+import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { defineConfig } from 'vite';
+import { build, defineConfig, type Plugin } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+// TV engines from 2019-20 on (webOS 5 = Chromium 68, Tizen 5.5 = Chromium 69, Safari 12): Vite's oxc lowers the syntax they lack
+// (Svelte's #private fields, ?., ??, ??=) for these; src/polyfills.ts fills the missing APIs;
+// `npm run check:dist` proves the output. Keep in step with "browserslist" in package.json.
+const target = ['chrome68', 'safari12'];
+
+/**
+ * embed.js, the module a deployer's app imports from the screen (docs/embedding.md): built in a
+ * build of its own right after the app's, so it can never share a chunk with the app (an app on
+ * another origin would then need that chunk too), unhashed at the root beside index.html.
+ */
+function embed(): Plugin {
+  return {
+    name: 'screen-signin:embed',
+    apply: 'build',
+    async closeBundle() {
+      await build({
+        root,
+        configFile: false,
+        logLevel: 'warn',
+        build: {
+          target,
+          emptyOutDir: false,
+          copyPublicDir: false,
+          sourcemap: false,
+          minify: true,
+          lib: { entry: 'src/embed/embed.ts', formats: ['es'], fileName: () => 'embed.js' },
+        },
+      });
+    },
+  };
+}
 
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), embed()],
   // Relative asset URLs: the build works from any path a deployer serves it under.
   base: './',
   build: {
     sourcemap: false,
-    // TV engines from 2019-20 on (webOS 5 = Chromium 68, Tizen 5.5 = Chromium 69, Safari 12): Vite's oxc lowers the syntax they lack
-    // (Svelte's #private fields, ?., ??, ??=) for these; src/polyfills.ts fills the missing APIs;
-    // `npm run check:dist` proves the output. Keep in step with "browserslist" in package.json.
-    target: ['chrome68', 'safari12'],
-    cssTarget: ['chrome68', 'safari12'],
+    target,
+    cssTarget: target,
   },
   preview: { host: '127.0.0.1', port: 4000, strictPort: true },
   server: { host: '127.0.0.1', port: 4000, strictPort: true },

@@ -31,12 +31,38 @@ describe('renderSite', () => {
   });
 
   it('writes a clean CSP when the page calls nothing but itself (proxy mode, same-origin API)', () => {
-    expect(renderSite({ ...base, connectSrc: [] })).toContain("connect-src 'self'; frame-ancestors");
+    expect(renderSite({ ...base, connectSrc: [] })).toContain("connect-src 'self'; frame-src 'none'; frame-ancestors");
+  });
+
+  it('lets the screen frame the configured app’s origin only, and nothing without an app', () => {
+    const csp = (site: string) => /Content-Security-Policy "([^"]+)"/.exec(site)?.[1].split('; ');
+    expect(csp(renderSite(base))).toContain("frame-src 'none'");
+    const framed = csp(renderSite({ ...base, frameSrc: 'https://rooms.example.com' }));
+    expect(framed).toContain('frame-src https://rooms.example.com');
+    // The screen itself stays unframeable, and the rest of the policy is as it was.
+    expect(framed).toContain("frame-ancestors 'none'");
+    expect(framed).toContain("default-src 'none'");
+    expect(framed).toContain("img-src 'self' data:");
+  });
+
+  it('adds the image origins of the built-in view to img-src', () => {
+    expect(renderSite({ ...base, imgSrc: ['https://img.example.com', 'https://cdn.example.com'] })).toContain(
+      "img-src 'self' data: https://img.example.com https://cdn.example.com;",
+    );
+  });
+
+  it('lets any origin read embed.js (a module script is fetched with CORS), and only embed.js', () => {
+    const site = renderSite(base);
+    expect(site).toMatch(/map \$uri \$screen_signin_embed_cors \{\s+\/embed\.js\s+"\*";\s+default\s+"";\s+\}/);
+    expect(site).toContain('add_header Access-Control-Allow-Origin $screen_signin_embed_cors always;');
   });
 
   it.each([
     ['a directive smuggled into connect-src', { connectSrc: ["https://ok.example; script-src 'unsafe-inline'"] }],
     ['a path in connect-src', { connectSrc: ['https://api.example.com/v1'] }],
+    ['an app page instead of an origin in frame-src', { frameSrc: 'https://rooms.example.com/board' }],
+    ['a wildcard in frame-src', { frameSrc: '*' }],
+    ['a directive smuggled into img-src', { imgSrc: ["https://img.example; script-src 'unsafe-inline'"] }],
     ['a relative root', { root: 'dist' }],
     ['a root with a semicolon', { root: '/srv/x; include /etc/passwd' }],
     ['a listen with a brace', { listen: '80 } server {' }],

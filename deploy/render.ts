@@ -4,6 +4,7 @@
  *
  *   npx tsx deploy/render.ts --listen '443 ssl' --server-name screens.example.com \
  *     --root /srv/screen-signin/dist --connect-src 'https://login.example.com https://api.example.com' \
+ *     [--frame-src https://rooms.example.com] [--img-src 'https://images.example.com']
  *     [--proxy /idp/ --idp-origin https://login.microsoftonline.com] [--standalone /tmp/nginx-prefix]
  *
  * prints the site file (for /etc/nginx/conf.d/), or with --standalone a whole nginx.conf whose pid,
@@ -23,6 +24,10 @@ export interface SiteOptions {
   root: string;
   /** Origins the page may call besides its own (CSP connect-src): the IdP's and the API's. */
   connectSrc: string[];
+  /** The origin of config `app`, the only page the screen may frame; none: the screen frames nothing. */
+  frameSrc?: string;
+  /** https origins the built-in view may show images from (CSP img-src). */
+  imgSrc?: string[];
   /** Proxy mode: turns on the `#proxy` block, forwarding `path` to `idpOrigin`. */
   proxy?: { path: string; idpOrigin: string };
 }
@@ -42,8 +47,13 @@ function check(options: SiteOptions): void {
     fail(`server name "${options.serverName}" is not a host name`);
   if (!options.root.startsWith('/') || /[\s;{}'"$]/.test(options.root))
     fail(`root "${options.root}" must be an absolute path without spaces or ; { } ' " $`);
-  for (const origin of options.connectSrc)
-    if (!ORIGIN.test(origin)) fail(`connect-src "${origin}" is not an origin (scheme://host[:port], no path)`);
+  for (const [what, origins] of [
+    ['connect-src', options.connectSrc],
+    ['frame-src', options.frameSrc ? [options.frameSrc] : []],
+    ['img-src', options.imgSrc ?? []],
+  ] as const)
+    for (const origin of origins)
+      if (!ORIGIN.test(origin)) fail(`${what} "${origin}" is not an origin (scheme://host[:port], no path)`);
   if (options.proxy) {
     if (!/^\/[\w.~-]+(\/[\w.~-]+)*\/$/.test(options.proxy.path))
       fail(`proxy path "${options.proxy.path}" must look like /idp/`);
@@ -61,6 +71,8 @@ export function renderSite(options: SiteOptions, template = readFileSync(TEMPLAT
     SERVER_NAME: options.serverName,
     ROOT: options.root,
     CONNECT_SRC: options.connectSrc.join(' '),
+    FRAME_SRC: options.frameSrc ?? "'none'",
+    IMG_SRC: (options.imgSrc ?? []).join(' '),
     PROXY_PATH: proxy.path,
     IDP_ORIGIN: proxy.idpOrigin,
   };
@@ -72,7 +84,9 @@ export function renderSite(options: SiteOptions, template = readFileSync(TEMPLAT
     return value;
   });
   // The CSP must not end up with "connect-src 'self' ;" style gaps when there is nothing to add.
-  text = text.replace("connect-src 'self' ;", "connect-src 'self';");
+  text = text
+    .replace("connect-src 'self' ;", "connect-src 'self';")
+    .replace("img-src 'self' data: ;", "img-src 'self' data:;");
   if (options.proxy) text = text.replace(/^(\s*)#proxy ?/gm, '$1');
   return text;
 }
@@ -107,6 +121,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       'server-name': { type: 'string', default: '_' },
       root: { type: 'string' },
       'connect-src': { type: 'string', default: '' },
+      'frame-src': { type: 'string' },
+      'img-src': { type: 'string', default: '' },
       proxy: { type: 'string' },
       'idp-origin': { type: 'string' },
       standalone: { type: 'string' },
@@ -125,6 +141,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     serverName: values['server-name'],
     root: values.root,
     connectSrc: values['connect-src'].split(/\s+/).filter(Boolean),
+    frameSrc: values['frame-src'],
+    imgSrc: values['img-src'].split(/\s+/).filter(Boolean),
     proxy: values.proxy && values['idp-origin'] ? { path: values.proxy, idpOrigin: values['idp-origin'] } : undefined,
   });
   process.stdout.write(values.standalone ? renderStandalone(site, values.standalone) : site);

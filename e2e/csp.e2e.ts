@@ -87,7 +87,7 @@ test('a full sign-in runs under the strict CSP with no violation reported', asyn
   await expect.poll(() => tv.getByTestId('qr').evaluate((c: HTMLCanvasElement) => c.width)).toBeGreaterThan(100);
   await onPhone(phone, qrUri);
   await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
-  await expect(tv.getByTestId('api-result')).toContainText('items');
+  await expect(tv.getByTestId('api-result')).toContainText('Quarterly planning');
 
   expect(await tv.evaluate(() => window.__cspViolations)).toEqual([]);
 });

@@ -43,7 +43,7 @@ const test = stack.extend<DeployOptions & { nginx: Nginx }, { app: StaticServer 
 test.skip(!NGINX, NO_NGINX);
 
 const CSP = (connect: string) =>
-  `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
+  `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${connect}; frame-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
 
 /**
  * Tokens the IdP hands out through the proxy, for the leak checks (the stack records only answers
@@ -117,7 +117,7 @@ test.describe('direct mode: the IdP allows the screen origin (CORS)', () => {
     await onPhone(phone, qrUri, 'allow');
     await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
     await expect(tv.getByTestId('user')).toHaveText('Ada Lovelace');
-    await expect(tv.getByTestId('api-result')).toContainText('"items"');
+    await expect(tv.getByTestId('api-result')).toContainText('Quarterly planning');
     expect(api.requests.at(-1)?.status).toBe(200);
     // The page's styles came through (a CSP-blocked stylesheet would leave the code unstyled).
     const size = await tv.getByTestId('user').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
@@ -145,7 +145,7 @@ test.describe('proxy mode: an IdP without CORS, reached through nginx at /idp/',
     await onPhone(phone, qrUri, 'allow');
     await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
     await expect(tv.getByTestId('user')).toHaveText('Ada Lovelace');
-    await expect(tv.getByTestId('api-result')).toContainText('"items"');
+    await expect(tv.getByTestId('api-result')).toContainText('Quarterly planning');
 
     await tv.getByTestId('sign-out').click();
     await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'code');

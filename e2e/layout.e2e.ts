@@ -97,7 +97,7 @@ for (const { name, width, height } of VIEWPORTS) {
       await tv.setViewportSize({ width, height });
       await onPhone(phone, (await codeOnScreen(tv)).qrUri);
       await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
-      await expect(tv.getByTestId('api-result')).toContainText('items');
+      await expect(tv.getByTestId('api-result')).toContainText('Quarterly planning');
       const signedIn = await boxes(tv, ['status', 'user', 'api-result', 'sign-out']);
       expectInside(signedIn, width, height);
       expectApart(signedIn);

@@ -91,7 +91,7 @@ try {
 
   const signedIn = await tv(1920, 1080);
   await phone(await codeShown(signedIn), true);
-  await signedIn.getByTestId('api-result').filter({ hasText: 'items' }).waitFor();
+  await signedIn.getByTestId('api-result').filter({ hasText: 'Quarterly planning' }).waitFor();
   await signedIn.screenshot({ path: file('signed-in-1920x1080') });
   console.log(`wrote ${file('signed-in-1920x1080')}`);
   await signedIn.context().close();

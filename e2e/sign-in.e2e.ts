@@ -16,7 +16,7 @@ test('a phone approves the code and the TV signs in, shows the user and the API 
 
   await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
   await expect(tv.getByTestId('user')).toHaveText('Ada Lovelace');
-  await expect(tv.getByTestId('api-result')).toContainText('"items"');
+  await expect(tv.getByTestId('api-result')).toContainText('Quarterly planning');
   expect(api.requests.at(-1)?.status).toBe(200);
 
   // Memory only: nothing the IdP issued is persisted, in the URL, or on screen.

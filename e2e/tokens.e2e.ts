@@ -63,7 +63,7 @@ test('the page signs in with DPoP, and the access token alone is refused by the 
   issuedTokens,
 }) => {
   await onPhone(phone, (await codeOnScreen(tv)).qrUri);
-  await expect(tv.getByTestId('api-result')).toContainText('"token_type": "DPoP"');
+  await expect(tv.getByTestId('api-result')).toContainText('Quarterly planning');
   expect(api.requests.at(-1)).toMatchObject({ status: 200, scheme: 'DPoP' });
 
   // Replayed from outside the page, without the page's non-extractable key.

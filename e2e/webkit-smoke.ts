@@ -110,7 +110,7 @@ try {
   );
   await until('the API answer', () =>
     js<boolean>(
-      "var a = document.querySelector('[data-testid=api-result]'); return !!a && a.textContent.indexOf('items') >= 0",
+      "var a = document.querySelector('[data-testid=api-result]'); return !!a && a.textContent.indexOf('Quarterly planning') >= 0",
     ),
   );
   step(`signed in as ${user}, API answered`);

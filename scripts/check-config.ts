@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { parseConfig, type Config } from '../src/core/config';
+import { directives, sourceListAllows } from '../deploy/csp';
 
 type Level = 'ok' | 'warn' | 'fail' | 'info';
 const MARK: Record<Level, string> = { ok: '✓', warn: '!', fail: '✗', info: '·' };
@@ -441,7 +442,108 @@ async function main(): Promise<number> {
       report('fail', `API preflight: cannot reach ${config.api.href}: ${describe(err)}`);
     }
   }
+  if (config.app)
+    await checkApp(config, config.app, origin, /^https?:\/\//i.test(target) ? new URL(target) : undefined);
   return finish();
+}
+
+/**
+ * Config `app` (src/broker/): the page answers, lets the screen frame it, the screen's own CSP lets
+ * it frame the page, embed.js is readable from the page's origin, and every `app_apis` origin lets
+ * the screen call it (the screen, not the app, sends those requests).
+ */
+async function checkApp(config: Config, app: URL, origin: string | undefined, page: URL | undefined): Promise<void> {
+  if (origin && app.origin === origin) {
+    report(
+      'fail',
+      `app ${app.href} is on the screen's own origin`,
+      'serve the app from another origin than the screen',
+    );
+    return;
+  }
+  try {
+    const res = await send(app.href, {});
+    await res.body?.cancel();
+    if (res.status >= 300 && res.status < 400)
+      report(
+        'warn',
+        `app ${app.href} redirects (HTTP ${res.status}) to ${res.headers.get('location') ?? '?'}`,
+        "the frame follows it: the screen's frame-src must allow where it lands",
+      );
+    else if (!res.ok) report('fail', `app ${app.href} answered HTTP ${res.status}`);
+    else report('ok', `app ${app.href} answers`);
+    if (origin) {
+      const ancestors = directives(res.headers.get('content-security-policy'), ['frame-ancestors']);
+      const xfo = res.headers.get('x-frame-options')?.trim().toUpperCase();
+      // frame-ancestors, when present, overrides X-Frame-Options (CSP 3 §6.4.2).
+      const framed = ancestors.length
+        ? ancestors.every((list) => sourceListAllows(list, origin, app.origin))
+        : xfo !== 'DENY' && xfo !== 'SAMEORIGIN';
+      if (framed) report('ok', `the app lets ${origin} frame it`);
+      else
+        report(
+          'fail',
+          `the app does not let ${origin} frame it (${ancestors.length ? `frame-ancestors ${ancestors.join(', ')}` : `X-Frame-Options: ${xfo}`})`,
+          `send "Content-Security-Policy: frame-ancestors ${origin}" from the app`,
+        );
+    }
+  } catch (err) {
+    report('fail', `app: cannot reach ${app.href}: ${describe(err)}`);
+  }
+
+  if (page) {
+    try {
+      const res = await send(page.href, {});
+      await res.body?.cancel();
+      const lists = directives(res.headers.get('content-security-policy'), ['frame-src', 'child-src', 'default-src']);
+      if (lists.every((list) => sourceListAllows(list, app.origin, page.origin)))
+        report('ok', `the screen's CSP lets it frame ${app.origin}`);
+      else
+        report(
+          'fail',
+          `the screen's CSP does not let it frame ${app.origin} (frame-src ${lists.join(', ')})`,
+          `render deploy/nginx.conf with --frame-src ${app.origin}`,
+        );
+      const embed = await send(new URL('embed.js', page).href, { origin: app.origin });
+      await embed.body?.cancel();
+      if (embed.ok && corsAllows(embed, app.origin)) report('ok', `embed.js is readable from ${app.origin}`);
+      else
+        report(
+          'fail',
+          `embed.js at ${new URL('embed.js', page).href} is not readable from ${app.origin} (HTTP ${embed.status}, Access-Control-Allow-Origin: ${embed.headers.get('access-control-allow-origin') ?? 'none'})`,
+          'serve embed.js with "Access-Control-Allow-Origin: *" (deploy/nginx.conf does)',
+        );
+    } catch (err) {
+      report('fail', `cannot load the screen at ${page.href}: ${describe(err)}`);
+    }
+  }
+
+  if (!config.app_apis.length)
+    report('warn', 'app_apis is empty (and there is no api): the screen refuses every call of the app');
+  if (!origin) return;
+  const headers = config.dpop ? 'authorization, dpop' : 'authorization';
+  for (const apiOrigin of config.app_apis) {
+    const url = config.api?.origin === apiOrigin ? config.api.href : `${apiOrigin}/`;
+    try {
+      const res = await send(url, {
+        method: 'OPTIONS',
+        origin,
+        headers: { 'access-control-request-method': 'GET', 'access-control-request-headers': headers },
+      });
+      await res.body?.cancel();
+      const allowed = (res.headers.get('access-control-allow-headers') ?? '').toLowerCase();
+      if (corsAllows(res, origin) && headers.split(', ').every((h) => allowed.includes(h) || allowed === '*'))
+        report('ok', `CORS: app_apis origin ${apiOrigin} allows ${origin} with ${headers}`);
+      else
+        report(
+          'fail',
+          `CORS: app_apis origin ${apiOrigin} does not allow ${origin} with ${headers}`,
+          `allow ${origin} and the Authorization${config.dpop ? ' and DPoP' : ''} request headers at ${apiOrigin}`,
+        );
+    } catch (err) {
+      report('fail', `app_apis origin ${apiOrigin}: cannot reach ${url}: ${describe(err)}`);
+    }
+  }
 }
 
 function finish(): number {

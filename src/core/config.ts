@@ -15,6 +15,12 @@ export interface Config {
   client_id: string;
   scope: string;
   api?: URL;
+  /** How the API's answer is shown: `auto` picks list, label/value or JSON by its shape; `json` always JSON. */
+  api_view: 'auto' | 'json';
+  /** The deployer's page, shown full-screen in a sandboxed frame once signed in (src/broker/). */
+  app?: URL;
+  /** Origins the app may call through the screen; default the origin of `api`. */
+  app_apis: string[];
   audience?: string;
   resource?: string;
   lang?: string;
@@ -71,6 +77,9 @@ export const CONFIG_PROBLEMS = [
   'not_count', // not a whole number, 0 or more
   'not_language', // not a BCP 47 language tag
   'not_theme', // neither dark nor light
+  'not_view', // api_view: neither auto nor json
+  'same_origin', // app: on this screen's own origin (it could read the screen's memory)
+  'not_origin', // app_apis: an entry that is not an origin (scheme://host[:port])
   'not_host', // allow_http_host: not one host name or IP address
   'not_colour', // not #rgb, #rrggbb, rgb() or hsl()
   'logo_origin', // a logo neither https: nor on the app's origin
@@ -121,6 +130,9 @@ const KEYS = [
   'client_id',
   'scope',
   'api',
+  'api_view',
+  'app',
+  'app_apis',
   'audience',
   'resource',
   'lang',
@@ -378,20 +390,33 @@ const originOrUndefined = (value: unknown, base?: URL): string | undefined => {
 function urlAddressProblems(
   file: Record<string, unknown> | undefined,
   fromUrl: ReadonlySet<Key>,
-  given: Partial<Record<'issuer' | 'api' | 'logo' | EndpointKey, URL>>,
+  given: Partial<Record<'issuer' | 'api' | 'logo' | 'app' | EndpointKey, URL>> & { app_apis?: readonly string[] },
   page: URL | undefined,
 ): ConfigProblem[] {
   if (!given.issuer) return []; // already a problem
   const named = (keys: readonly string[], base?: URL) =>
     keys.map((key) => originOrUndefined(file?.[key], base)).filter((o): o is string => o !== undefined);
   const idp = new Set([given.issuer.origin, ...named(['issuer', ...URL_ENDPOINT_KEYS])]);
-  const allowed: Partial<Record<'api' | 'logo' | EndpointKey, Set<string>>> = {};
+  const allowed: Partial<Record<'api' | 'logo' | 'app' | EndpointKey, Set<string>>> = {};
   for (const key of URL_ENDPOINT_KEYS) allowed[key] = idp;
   if (!fromUrl.has('issuer') && named(['issuer']).length) {
     allowed.api = new Set([...idp, ...named(['api'])]);
     allowed.logo = new Set([...(page ? [page.origin] : []), ...named(['logo'], page)]);
+    // The embedded app gets API answers through the screen: a link may not frame another app.
+    allowed.app = new Set(named(['app']));
   }
   const problems: ConfigProblem[] = [];
+  // ...nor let the app reach origins config.json did not name (its app_apis, api or the IdP's).
+  if (allowed.api && fromUrl.has('app_apis')) {
+    const fileApis = Array.isArray(file?.app_apis)
+      ? file.app_apis
+      : typeof file?.app_apis === 'string'
+        ? file.app_apis.split(/[\s,]+/)
+        : [];
+    const apis = new Set([...allowed.api, ...fileApis.map((o) => originOrUndefined(o)).filter((o) => o !== undefined)]);
+    for (const origin of given.app_apis ?? [])
+      if (!apis.has(origin)) problems.push({ key: 'app_apis', problem: 'foreign_origin', value: origin });
+  }
   for (const [key, origins] of Object.entries(allowed) as [keyof typeof allowed, Set<string>][]) {
     const url = given[key];
     if (fromUrl.has(key) && url && !origins.has(url.origin)) {
@@ -399,6 +424,53 @@ function urlAddressProblems(
     }
   }
   return problems;
+}
+
+/** A URL with https: (or loopback http:), else a problem under `key`. */
+function allowedUrl(key: string, text: string, problems: ConfigProblem[], allowHttpHost?: string): URL | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    problems.push({ key, problem: 'not_absolute_url', value: text });
+    return undefined;
+  }
+  if (isAllowedUrl(url, allowHttpHost)) return url;
+  problems.push({ key, problem: 'not_https', value: url.protocol });
+  return undefined;
+}
+
+/**
+ * `api_view`, `app` and `app_apis`. The app must live on another origin than the screen: a
+ * same-origin frame could read the screen's memory, and with it the tokens.
+ */
+function parseContent(
+  raw: Partial<Record<Key, unknown>>,
+  api: URL | undefined,
+  page: URL | undefined,
+  problems: ConfigProblem[],
+  allowHttpHost?: string,
+): Pick<Config, 'api_view' | 'app' | 'app_apis'> {
+  const view = optionalString('api_view', raw.api_view, problems) ?? 'auto';
+  if (view !== 'auto' && view !== 'json') problems.push({ key: 'api_view', problem: 'not_view', value: view });
+  const text = optionalString('app', raw.app, problems);
+  let app = text === undefined ? undefined : allowedUrl('app', text, problems, allowHttpHost);
+  if (app && page && app.origin === page.origin) {
+    problems.push({ key: 'app', problem: 'same_origin', value: page.origin });
+    app = undefined;
+  }
+  const list = Array.isArray(raw.app_apis)
+    ? raw.app_apis
+    : optionalString('app_apis', raw.app_apis, problems)?.split(/[\s,]+/);
+  const app_apis: string[] = [];
+  for (const item of list ?? (api ? [api.origin] : [])) {
+    // An origin as CSP and CORS write it: scheme://host[:port], nothing after (a trailing slash is forgiven).
+    const url = item ? allowedUrl('app_apis', String(item), problems, allowHttpHost) : undefined;
+    if (url && url.href !== `${url.origin}/`)
+      problems.push({ key: 'app_apis', problem: 'not_origin', value: String(item) });
+    else if (url && !app_apis.includes(url.origin)) app_apis.push(url.origin);
+  }
+  return { api_view: view === 'json' ? 'json' : 'auto', app, app_apis };
 }
 
 /**
@@ -421,6 +493,7 @@ export function parseConfig(
   }
   const scope = optionalString('scope', raw.scope, problems) ?? DEFAULT_SCOPE;
   const api = raw.api === undefined || raw.api === '' ? undefined : parseUrl('api', raw.api, problems, allow_http_host);
+  const content = parseContent(raw, api, page, problems, allow_http_host);
   const audience = optionalString('audience', raw.audience, problems);
   const resource = optionalString('resource', raw.resource, problems);
   if (resource !== undefined) {
@@ -472,7 +545,17 @@ export function parseConfig(
     ...urlAddressProblems(
       file,
       fromUrl,
-      { issuer, api, logo, device_authorization_endpoint, token_endpoint, revocation_endpoint, userinfo_endpoint },
+      {
+        issuer,
+        api,
+        logo,
+        app: content.app,
+        app_apis: content.app_apis,
+        device_authorization_endpoint,
+        token_endpoint,
+        revocation_endpoint,
+        userinfo_endpoint,
+      },
       page,
     ),
   );
@@ -486,6 +569,7 @@ export function parseConfig(
       client_id,
       scope,
       api,
+      ...content,
       audience,
       resource,
       lang,

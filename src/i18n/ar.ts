@@ -118,6 +118,10 @@ const ar: Messages = {
   config_not_count: 'يجب أن يكون الإعداد "{key}" عددًا صحيحًا (0 أو أكثر)، والقيمة المعطاة "{value}".',
   config_not_language: 'الإعداد "{key}": القيمة "{value}" ليست وسم لغة وفق BCP 47.',
   config_not_theme: 'يجب أن يكون الإعداد "{key}" ‏dark أو light، والقيمة المعطاة "{value}".',
+  config_not_view: 'يجب أن يكون الإعداد "{key}" ‏auto أو json، والقيمة المعطاة "{value}".',
+  config_same_origin:
+    'يجب أن يكون الإعداد "{key}" على أصل غير أصل هذه الشاشة ({value}): يمكن لتطبيق على الأصل نفسه قراءة رموز الشاشة.',
+  config_not_origin: 'يجب أن يسرد الإعداد "{key}" أصولًا (scheme://host[:port] بلا مسار)، والقيمة المعطاة "{value}".',
   config_not_host: 'يجب أن يكون الإعداد "{key}" اسم مضيف واحدًا أو عنوان IP، والقيمة المعطاة "{value}".',
   config_not_colour:
     'يجب أن يكون الإعداد "{key}" لونًا بصيغة #rgb أو #rrggbb أو rgb() أو hsl()، والقيمة المعطاة "{value}".',
@@ -144,5 +148,25 @@ const ar: Messages = {
     'يحدّ الخادم {origin} من عدد مرات سؤال هذه الشاشة (HTTP 429). تنتظر الشاشة المدة التي طلبها الخادم ثم تعيد المحاولة.',
   status_reconnecting_as: 'جارٍ إعادة الاتصال باسم {name}…',
   status_reconnecting: 'جارٍ إعادة الاتصال…',
+  view_updated_now: 'تم التحديث الآن',
+  view_updated_minutes: {
+    zero: 'تم التحديث قبل {count} دقيقة',
+    one: 'تم التحديث قبل دقيقة واحدة',
+    two: 'تم التحديث قبل دقيقتين',
+    few: 'تم التحديث قبل {count} دقائق',
+    many: 'تم التحديث قبل {count} دقيقة',
+    other: 'تم التحديث قبل {count} دقيقة',
+  },
+  view_updated_hours: {
+    zero: 'تم التحديث قبل {count} ساعة',
+    one: 'تم التحديث قبل ساعة واحدة',
+    two: 'تم التحديث قبل ساعتين',
+    few: 'تم التحديث قبل {count} ساعات',
+    many: 'تم التحديث قبل {count} ساعة',
+    other: 'تم التحديث قبل {count} ساعة',
+  },
+  view_stale: 'غير محدَّث',
+  view_now: 'الآن',
+  app_frame_title: 'محتوى هذه الشاشة',
 };
 export default ar;

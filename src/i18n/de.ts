@@ -117,6 +117,11 @@ const de: Messages = {
   config_not_count: 'Die Einstellung „{key}“ muss eine ganze Zahl sein (0 oder mehr), angegeben ist „{value}“.',
   config_not_language: 'Einstellung „{key}“: „{value}“ ist kein BCP-47-Sprachkürzel.',
   config_not_theme: 'Die Einstellung „{key}“ muss dark oder light sein, angegeben ist „{value}“.',
+  config_not_view: 'Die Einstellung „{key}“ muss auto oder json sein, angegeben ist „{value}“.',
+  config_same_origin:
+    'Die Einstellung „{key}“ muss auf einem anderen Ursprung liegen als dieser Bildschirm ({value}): eine App auf demselben Ursprung könnte die Tokens des Bildschirms lesen.',
+  config_not_origin:
+    'Die Einstellung „{key}“ muss Ursprünge auflisten (schema://host[:port], ohne Pfad), angegeben ist „{value}“.',
   config_not_host:
     'Die Einstellung „{key}“ muss genau ein Hostname oder eine IP-Adresse sein, angegeben ist „{value}“.',
   config_not_colour:
@@ -150,5 +155,11 @@ const de: Messages = {
     'Der Server {origin} begrenzt, wie oft dieser Bildschirm fragen darf (HTTP 429). Der Bildschirm wartet so lange, wie der Server verlangt, und versucht es dann erneut.',
   status_reconnecting_as: 'Verbindung als {name} wird wiederhergestellt…',
   status_reconnecting: 'Verbindung wird wiederhergestellt…',
+  view_updated_now: 'Gerade aktualisiert',
+  view_updated_minutes: { one: 'Vor {count} Minute aktualisiert', other: 'Vor {count} Minuten aktualisiert' },
+  view_updated_hours: { one: 'Vor {count} Stunde aktualisiert', other: 'Vor {count} Stunden aktualisiert' },
+  view_stale: 'Nicht aktuell',
+  view_now: 'Jetzt',
+  app_frame_title: 'Inhalt dieses Bildschirms',
 };
 export default de;

@@ -73,6 +73,10 @@ const explanations: Explanations = {
   config_not_count: 'Setting "{key}" must be a whole number (0 or more), got "{value}".',
   config_not_language: 'Setting "{key}" "{value}" is not a BCP 47 language tag.',
   config_not_theme: 'Setting "{key}" must be dark or light, got "{value}".',
+  config_not_view: 'Setting "{key}" must be auto or json, got "{value}".',
+  config_same_origin:
+    'Setting "{key}" must be on another origin than this screen ({value}): an app on the same origin could read the screen\'s tokens.',
+  config_not_origin: 'Setting "{key}" must list origins (scheme://host[:port], no path), got "{value}".',
   config_not_colour: 'Setting "{key}" must be a colour as #rgb, #rrggbb, rgb() or hsl(), got "{value}".',
   config_logo_origin: `Setting "{key}" must be an https: URL or on this app's origin, got "{value}".`,
   config_proxy_not_path: `Setting "{key}" must be a path on this screen's own address, such as "/idp/", got "{value}".`,

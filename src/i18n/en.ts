@@ -69,6 +69,12 @@ const en = {
   code_rate_limited: 'The sign-in server is limiting how often this screen may ask, asking again in {time}',
   status_reconnecting_as: 'Reconnecting as {name}…',
   status_reconnecting: 'Reconnecting…',
+  view_updated_now: 'Updated just now',
+  view_updated_minutes: { one: 'Updated {count} minute ago', other: 'Updated {count} minutes ago' },
+  view_updated_hours: { one: 'Updated {count} hour ago', other: 'Updated {count} hours ago' },
+  view_stale: 'Not up to date',
+  view_now: 'Now',
+  app_frame_title: 'Content of this screen',
 } satisfies Record<`error_${ErrorCode}`, string> & Record<string, string | Plural>;
 
 /** The screen's words; plural entries are Plural, the rest strings. */

@@ -118,6 +118,11 @@ const es: Messages = {
   config_not_count: 'El ajuste «{key}» debe ser un número entero (0 o más); se recibió «{value}».',
   config_not_language: 'Ajuste «{key}»: «{value}» no es una etiqueta de idioma BCP 47.',
   config_not_theme: 'El ajuste «{key}» debe ser dark o light; se recibió «{value}».',
+  config_not_view: 'El ajuste «{key}» debe ser auto o json; se recibió «{value}».',
+  config_same_origin:
+    'El ajuste «{key}» debe estar en otro origen que esta pantalla ({value}): una aplicación en el mismo origen podría leer los tokens de la pantalla.',
+  config_not_origin:
+    'El ajuste «{key}» debe enumerar orígenes (esquema://host[:puerto], sin ruta); se recibió «{value}».',
   config_not_host: 'El ajuste «{key}» debe ser un único nombre de host o dirección IP; se recibió «{value}».',
   config_not_colour: 'El ajuste «{key}» debe ser un color #rgb, #rrggbb, rgb() o hsl(); se recibió «{value}».',
   config_logo_origin:
@@ -145,5 +150,19 @@ const es: Messages = {
     'El servidor {origin} limita cuántas veces puede preguntar esta pantalla (HTTP 429). La pantalla espera el tiempo que pidió el servidor y vuelve a intentarlo.',
   status_reconnecting_as: 'Reconectando como {name}…',
   status_reconnecting: 'Reconectando…',
+  view_updated_now: 'Actualizado ahora mismo',
+  view_updated_minutes: {
+    one: 'Actualizado hace {count} minuto',
+    many: 'Actualizado hace {count} minutos',
+    other: 'Actualizado hace {count} minutos',
+  },
+  view_updated_hours: {
+    one: 'Actualizado hace {count} hora',
+    many: 'Actualizado hace {count} horas',
+    other: 'Actualizado hace {count} horas',
+  },
+  view_stale: 'No está al día',
+  view_now: 'Ahora',
+  app_frame_title: 'Contenido de esta pantalla',
 };
 export default es;

@@ -118,6 +118,11 @@ const fr: Messages = {
   config_not_count: 'Le réglage « {key} » doit être un nombre entier (0 ou plus), reçu « {value} ».',
   config_not_language: 'Réglage « {key} » : « {value} » n’est pas une étiquette de langue BCP 47.',
   config_not_theme: 'Le réglage « {key} » doit valoir dark ou light, reçu « {value} ».',
+  config_not_view: 'Le réglage « {key} » doit valoir auto ou json, reçu « {value} ».',
+  config_same_origin:
+    'Le réglage « {key} » doit être sur une autre origine que cet écran ({value}) : une application sur la même origine pourrait lire les jetons de l’écran.',
+  config_not_origin:
+    'Le réglage « {key} » doit lister des origines (schéma://hôte[:port], sans chemin), reçu « {value} ».',
   config_not_host: 'Le réglage « {key} » doit être un seul nom d’hôte ou une adresse IP, reçu « {value} ».',
   config_not_colour: 'Le réglage « {key} » doit être une couleur #rgb, #rrggbb, rgb() ou hsl(), reçu « {value} ».',
   config_logo_origin:
@@ -147,5 +152,19 @@ const fr: Messages = {
     'Le serveur {origin} limite la fréquence des demandes de cet écran (HTTP 429). L’écran attend le délai demandé par le serveur, puis réessaie.',
   status_reconnecting_as: 'Reconnexion en tant que {name}…',
   status_reconnecting: 'Reconnexion…',
+  view_updated_now: 'Mis à jour à l’instant',
+  view_updated_minutes: {
+    one: 'Mis à jour il y a {count} minute',
+    many: 'Mis à jour il y a {count} minutes',
+    other: 'Mis à jour il y a {count} minutes',
+  },
+  view_updated_hours: {
+    one: 'Mis à jour il y a {count} heure',
+    many: 'Mis à jour il y a {count} heures',
+    other: 'Mis à jour il y a {count} heures',
+  },
+  view_stale: 'Pas à jour',
+  view_now: 'Maintenant',
+  app_frame_title: 'Contenu de cet écran',
 };
 export default fr;

@@ -115,6 +115,11 @@ const ja: Messages = {
   config_not_count: '設定「{key}」は整数 (0 以上) である必要があります。指定値: 「{value}」',
   config_not_language: '設定「{key}」: 「{value}」は BCP 47 の言語タグではありません。',
   config_not_theme: '設定「{key}」は dark か light である必要があります。指定値: 「{value}」',
+  config_not_view: '設定「{key}」は auto か json である必要があります。指定値: 「{value}」',
+  config_same_origin:
+    '設定「{key}」はこのスクリーンとは別のオリジンにする必要があります ({value})。同じオリジンのアプリはスクリーンのトークンを読み取れてしまいます。',
+  config_not_origin:
+    '設定「{key}」にはオリジン (scheme://host[:port]、パスなし) を列挙する必要があります。指定値: 「{value}」',
   config_not_host: '設定「{key}」は 1 つのホスト名または IP アドレスである必要があります。指定値: 「{value}」',
   config_not_colour:
     '設定「{key}」は #rgb、#rrggbb、rgb()、hsl() のいずれかの色である必要があります。指定値: 「{value}」',
@@ -144,5 +149,11 @@ const ja: Messages = {
     '{origin} のサーバーがこのスクリーンからの問い合わせ回数を制限しています (HTTP 429)。サーバーが求めた時間だけ待ってから再試行します。',
   status_reconnecting_as: '{name} として再接続しています…',
   status_reconnecting: '再接続しています…',
+  view_updated_now: 'たった今更新',
+  view_updated_minutes: { other: '{count} 分前に更新' },
+  view_updated_hours: { other: '{count} 時間前に更新' },
+  view_stale: '最新ではありません',
+  view_now: '現在',
+  app_frame_title: 'この画面のコンテンツ',
 };
 export default ja;

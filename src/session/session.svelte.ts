@@ -14,7 +14,7 @@ import { pollForTokens, requestDeviceCode } from '../core/device-flow';
 import { AppError } from '../core/errors';
 import { emptyDebugLog, withMetadata, withNote, withRequest, type DebugLog } from '../core/debug-log';
 import type { Net } from '../core/transport';
-import { callApi } from '../core/api';
+import { authorizedFetch, callApi, type AuthorizedRequest } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
 import { keepFresh } from '../core/refresh-schedule';
 import { Tokens, type TokenContext } from '../core/tokens';
@@ -27,6 +27,8 @@ export interface ApiResult {
   data?: unknown;
   error?: AppError;
   at: number;
+  /** When `data` was fetched: `at` after a good answer, earlier when the last call failed. */
+  fetched_at?: number;
 }
 
 export type Phase =
@@ -183,6 +185,26 @@ export class Session {
     }
     if (this.phase.status === 'signed-in' && this.phase.signing_out_at) {
       this.phase = { ...this.phase, signing_out_at: undefined };
+    }
+  }
+
+  /**
+   * One API request for the embedded app (src/broker/), sent by the core with this session's token;
+   * the caller gets status, headers and text, never the token. A refresh the IdP refuses ends the
+   * sign-in here as it does for the screen's own calls.
+   */
+  async appFetch(request: AuthorizedRequest & { url: URL; maxBytes: number }, signal?: AbortSignal) {
+    const ready = this.#ready;
+    const tokens = this.#tokens;
+    if (this.phase.status !== 'signed-in' || !ready || !tokens)
+      throw new AppError('session_ended', { reason: 'signed_out' });
+    try {
+      return await authorizedFetch(ready.net, tokens, request.url, request, signal, request.maxBytes);
+    } catch (err) {
+      const error = asAppError(err);
+      if ((error.code === 'invalid_grant' || error.code === 'session_ended') && this.#tokens === tokens)
+        this.signOut(endNotice(error));
+      throw error;
     }
   }
 
@@ -479,15 +501,15 @@ export class Session {
   /** One API call; a failure that means the sign-in is over ends the session. */
   async #callApi(ready: Ready, tokens: Tokens, api: URL, signal: AbortSignal): Promise<ApiResult> {
     const at = ready.net.clock.now();
-    const previous = this.phase.status === 'signed-in' ? this.phase.api?.data : undefined;
+    const previous = this.phase.status === 'signed-in' ? this.phase.api : undefined;
     try {
-      return { data: await callApi(ready.net, tokens, api, signal), at };
+      return { data: await callApi(ready.net, tokens, api, signal), at, fetched_at: at };
     } catch (err) {
       if (signal.aborted) throw err;
       const error = asAppError(err);
       if (error.code === 'invalid_grant') throw new SessionEnd({ code: 'revoked' });
       if (error.code === 'session_ended') throw new SessionEnd({ code: 'ended' });
-      return { data: previous, error, at };
+      return { data: previous?.data, error, at, fetched_at: previous?.fetched_at };
     }
   }
 

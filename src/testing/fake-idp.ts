@@ -7,7 +7,7 @@ import { customFetch, type AuthorizationServer, type Client } from 'oauth4webapi
 import { expect } from 'vitest';
 import { AppError, type Endpoint } from '../core/errors';
 import { requestOptions, type Net } from '../core/transport';
-import { testClock, type TestClock } from './test-clock';
+import { testClock, type TestClock } from '../testing/test-clock';
 
 export const ISSUER = 'https://idp.example';
 export const APP_ORIGIN = 'http://127.0.0.1:4000';
