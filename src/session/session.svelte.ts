@@ -7,10 +7,10 @@ import { systemClock, type Clock } from '../core/clock';
 import { loadConfigFile, parseConfig, type Config } from '../core/config';
 import { resolveMetadata, routedNet } from '../core/endpoints';
 import { createDPoP } from '../core/dpop';
-import { pollForTokens, requestDeviceCode, BACKOFF_CAP_MS } from '../core/device-flow';
+import { pollForTokens, requestDeviceCode, BACKOFF_CAP_MS, type DeviceCode } from '../core/device-flow';
 import { AppError } from '../core/errors';
 import { emptyDebugLog, withMetadata, withRequest, type DebugLog } from '../core/debug-log';
-import type { Net } from '../core/http';
+import type { Net, RequestRecord } from '../core/http';
 import { callApi } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
 import { Tokens, type TokenContext } from '../core/tokens';
@@ -57,6 +57,19 @@ export interface SessionDeps {
   random?: () => number;
 }
 
+/**
+ * What the boot path (src/boot) already asked before this session existed, each answer as the
+ * promise of the request that got it: config.json, the IdP's metadata, the first code. A missing
+ * one was not asked; a rejected one failed and is shown and retried as the session's own failure.
+ */
+export interface BootHead {
+  configFile?: ReturnType<typeof loadConfigFile>;
+  metadata?: Promise<AuthorizationServer>;
+  code?: Promise<DeviceCode>;
+  /** With config `debug`: the boot path's requests, oldest first. */
+  requests?: RequestRecord[];
+}
+
 interface Ready {
   config: Config;
   net: Net;
@@ -87,6 +100,7 @@ export class Session {
   debug: DebugLog | undefined = $state.raw();
 
   #deps: SessionDeps;
+  #head: BootHead | undefined;
   #run: AbortController | undefined;
   #ready: Ready | undefined;
   #tokens: Tokens | undefined;
@@ -97,6 +111,24 @@ export class Session {
 
   constructor(deps: Partial<SessionDeps> & Pick<SessionDeps, 'url'>) {
     this.#deps = { fetch: (...args) => fetch(...args), clock: systemClock, random: Math.random, ...deps };
+  }
+
+  /**
+   * Start from where the boot path got to: each step uses the boot path's answer once instead of
+   * asking again, so the code already on screen is the one polled for (same deadline, no second
+   * device authorization request), and a failure shows and retries as if the session had met it.
+   */
+  adopt(head: BootHead): void {
+    this.#head = { ...head };
+    if (head.requests?.length) this.debug = head.requests.reduce(withRequest, emptyDebugLog());
+    this.start();
+  }
+
+  /** The boot path's answer for this step, once. */
+  #fromBoot<K extends 'configFile' | 'metadata' | 'code'>(step: K): BootHead[K] {
+    const answer = this.#head?.[step];
+    if (this.#head) this.#head[step] = undefined;
+    return answer;
   }
 
   /** Start (or start over): config, discovery, a code. */
@@ -188,8 +220,9 @@ export class Session {
   async #prepare(signal: AbortSignal): Promise<Ready> {
     this.phase = { status: 'starting' };
     const { url } = this.#deps;
-    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off address, not state
-    const { file, problem } = await loadConfigFile(this.#deps.fetch, new URL('config.json', url).href);
+    const { file, problem } = await (this.#fromBoot('configFile') ??
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off address, not state
+      loadConfigFile(this.#deps.fetch, new URL('config.json', url).href));
     const parsed = parseConfig(file, url.searchParams, url);
     const problems = [...(problem ? [problem] : []), ...(parsed.ok ? [] : parsed.problems)];
     if (!parsed.ok || problem) {
@@ -210,7 +243,7 @@ export class Session {
       net.onRequest = (record) => (this.debug = withRequest(this.debug ?? emptyDebugLog(), record));
     }
     // Discovery or the endpoints from config; in proxy mode the IdP's requests go through the proxy path.
-    const as = await this.#withRetry(signal, () => resolveMetadata(net, config, signal));
+    const as = await this.#withRetry(signal, () => this.#fromBoot('metadata') ?? resolveMetadata(net, config, signal));
     if (this.debug) this.debug = withMetadata(this.debug, as);
     return { config, net: routedNet(net, config, as), as, client: { client_id: config.client_id } };
   }
@@ -221,7 +254,7 @@ export class Session {
     for (;;) {
       this.phase = { status: 'requesting' };
       const flow = { net, as, client, config, random: this.#deps.random };
-      const code = await this.#withRetry(signal, () => requestDeviceCode(flow, signal));
+      const code = await this.#withRetry(signal, () => this.#fromBoot('code') ?? requestDeviceCode(flow, signal));
       const shown = {
         status: 'code',
         user_code: code.user_code,

@@ -1,0 +1,89 @@
+/**
+ * The boot path's share of the sign-in, in a chunk index.html preloads beside the first script:
+ * config, the IdP's metadata and the first code, asked with the core's own functions (the app's
+ * chunks share them: same requests, same checks of the answers), then the code on screen. What it
+ * got, answers and failures alike, goes to the session (Session.adopt), which goes on from there.
+ */
+import { systemClock } from '../core/clock';
+import { parseConfig, type loadConfigFile } from '../core/config';
+import { requestDeviceCode } from '../core/device-flow';
+import { resolveMetadata, routedNet } from '../core/endpoints';
+import type { Net, RequestRecord } from '../core/http';
+import { pickLanguage } from '../i18n/language';
+import type { BootHead } from '../session/session.svelte';
+import { loadedQr, loadQr } from '../ui/qr';
+import { loadCatalogue } from './catalogues';
+import { BootScreen } from './screen';
+
+export interface BootStart {
+  url: URL;
+  /** config.json as the boot script started reading it. */
+  configFile: ReturnType<typeof loadConfigFile>;
+  /** The network, with the requests the boot script sent ahead (./prefetch.ts). */
+  fetch: typeof fetch;
+  /** index.html's code screen. */
+  root: HTMLElement;
+}
+
+export interface BootOutcome {
+  head: BootHead;
+  /**
+   * Every step asked has its answer in `head`, so the session gets as far as the boot path did
+   * without waiting on the network. False when the session's own start-up must decide.
+   */
+  settled: boolean;
+  /** The code screen it painted, if it got that far. */
+  screen?: BootScreen;
+}
+
+/**
+ * Config `remember` (issue 13: a remembered session signs in without a code). The session's start-up
+ * looks for that session first, so no code is asked for here. Read from the raw sources, as the
+ * key is not parsed yet in this version; anything but an explicit false counts.
+ */
+function remembers(file: Record<string, unknown> | undefined, query: URLSearchParams): boolean {
+  const value = query.get('remember') ?? file?.remember;
+  return !(value === undefined || value === null || value === '' || value === false || /^(false|0)$/.test(`${value}`));
+}
+
+export async function run(start: BootStart): Promise<BootOutcome> {
+  const { url } = start;
+  const screen = new BootScreen(start.root);
+  const head: BootHead = { configFile: start.configFile };
+  const { file, problem } = await start.configFile;
+  const parsed = parseConfig(file, url.searchParams, url);
+  // A bad config is the session's to name: it reads the same file and finds the same problems.
+  if (problem || !parsed.ok) return { head, settled: true, screen };
+  if (remembers(file, url.searchParams)) return { head, settled: false, screen };
+  const config = parsed.config;
+
+  const lang = pickLanguage(config.lang, navigator.languages ?? [navigator.language]);
+  const words = loadCatalogue(lang).then((messages) => screen.configure(config, lang, messages));
+  const net: Net = { fetch: start.fetch, clock: systemClock, appOrigin: url.origin, client_id: config.client_id };
+  if (config.debug) {
+    const requests: RequestRecord[] = [];
+    net.onRequest = (record) => requests.push(record);
+    head.requests = requests;
+  }
+  try {
+    head.metadata = resolveMetadata(net, config);
+    const as = await head.metadata;
+    screen.status('requesting');
+    const client = { client_id: config.client_id };
+    head.code = requestDeviceCode({ net: routedNet(net, config, as), as, client, config });
+    const code = await head.code;
+    await words;
+    // The same rule as the session's (RFC 8628 §3.3.1): the complete URI when the IdP sent one.
+    screen.showCode(code, code.verification_uri_complete ?? code.verification_uri);
+    const encoder = loadedQr();
+    if (encoder) screen.drawQr(encoder);
+    else
+      loadQr().then(
+        (e) => screen.drawQr(e),
+        () => undefined,
+      );
+  } catch {
+    // The failed step's promise is in `head`: the session shows it and retries as its own.
+  }
+  return { head, settled: true, screen };
+}

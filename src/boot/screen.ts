@@ -1,0 +1,152 @@
+/**
+ * index.html's code screen (#boot) filled in before the app has loaded: the words, the theme, the
+ * code, the address, the countdown and the QR, as App.svelte shows them (same elements, classes,
+ * words and hooks), so that the app can take its place in one frame with nothing moving. Each
+ * `data-testid` hook is set together with its content, so a hook never shows an empty value.
+ */
+import type { Config } from '../core/config';
+import type { DeviceCode } from '../core/device-flow';
+import type { MessageKey, Messages } from '../i18n/en';
+import { direction, formatClock, type Language } from '../i18n/language';
+import { codeParts, lookalikes, spelled } from '../ui/code-text';
+import { drawQr, type QrEncoder } from '../ui/qr';
+import { resolveTheme } from '../ui/theme';
+import { translate } from './catalogues';
+
+export type BootState = 'starting' | 'requesting' | 'code';
+
+const STATUS: Record<BootState, MessageKey> = {
+  starting: 'status_starting',
+  requesting: 'status_requesting',
+  code: 'status_code',
+};
+
+const text = (s: string) => document.createTextNode(s);
+
+function span(className: string, ...children: (Node | string)[]): HTMLSpanElement {
+  const el = document.createElement('span');
+  el.className = className;
+  el.append(...children);
+  return el;
+}
+
+export class BootScreen {
+  readonly root: HTMLElement;
+  #lang: Language = 'en';
+  #messages: Messages | undefined;
+  #state: BootState = 'starting';
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #qr: { canvas: HTMLCanvasElement; uri: string } | undefined;
+
+  constructor(root: HTMLElement) {
+    this.root = root;
+  }
+
+  #el<T extends Element = HTMLElement>(selector: string): T {
+    return this.root.querySelector<T>(selector as string) as T;
+  }
+
+  #t(key: MessageKey, params?: Record<string, string | number>): string {
+    return translate(this.#messages!, key, params);
+  }
+
+  /** The configuration's look and the language's words, as App.svelte's effects apply them. */
+  configure(config: Config, lang: Language, messages: Messages): void {
+    this.#lang = lang;
+    this.#messages = messages;
+    const html = document.documentElement;
+    html.lang = lang;
+    html.dir = direction(lang);
+    const theme = resolveTheme(config.theme, config.accent);
+    html.setAttribute('data-theme', theme.theme);
+    html.style.setProperty('--accent', theme.accent);
+    html.style.setProperty('--on-accent', theme.onAccent);
+    if (config.kiosk) html.setAttribute('data-kiosk', '');
+    const title = config.title ?? this.#t('title');
+    document.title = title;
+    this.#el('.title').textContent = title;
+    if (config.logo) {
+      const logo = document.createElement('img');
+      logo.className = 'logo';
+      logo.src = config.logo.href;
+      logo.alt = '';
+      this.#el('.brand').prepend(logo);
+    }
+    this.status(this.#state);
+  }
+
+  status(state: BootState): void {
+    this.#state = state;
+    const status = this.#el('[data-testid=status]');
+    status.setAttribute('data-state', state);
+    if (this.#messages) status.textContent = this.#t(STATUS[state]);
+  }
+
+  /** The code, its address and its countdown (App.svelte's code screen, UserCode, Countdown). */
+  showCode(code: DeviceCode, qrUri: string): void {
+    const uri = /^(https?:\/\/)?(.*)$/.exec(code.verification_uri)!;
+    const instruction = this.#t('code_instruction');
+    const at = instruction.indexOf('{uri}');
+    const address = this.#el('.uri');
+    address.setAttribute('data-testid', 'verification-uri');
+    address.replaceChildren(...(uri[1] ? [span('scheme', uri[1])] : []), text(uri[2] ?? ''));
+    address.before(text(instruction.slice(0, at)));
+    address.after(text(instruction.slice(at + '{uri}'.length)));
+
+    const userCode = this.#el('.code');
+    const chars = Array.from(code.user_code);
+    userCode.style.setProperty('--chars', String(chars.length));
+    userCode.setAttribute('aria-label', this.#t('code_label', { spelled: spelled(code.user_code) }));
+    userCode.replaceChildren(
+      ...codeParts(code.user_code).map((part) =>
+        span(
+          part.separator ? 'sep' : part.gap ? 'group gap' : 'group',
+          ...Array.from(part.text).map((c) => (c === '0' ? span('zero', c) : c)),
+        ),
+      ),
+    );
+    userCode.setAttribute('data-testid', 'user-code');
+
+    const confusable = lookalikes(code.user_code);
+    const hint = this.#el('.lookalikes');
+    hint.setAttribute('data-testid', 'lookalikes');
+    hint.classList.toggle('hidden', !confusable.length);
+    hint.textContent = confusable.length ? this.#t('code_lookalikes', { chars: confusable.join(' ') }) : ' ';
+
+    const expires = this.#el('.expires');
+    const template = this.#t('code_expires');
+    const place = template.indexOf('{time}');
+    const clock = this.#el('time');
+    clock.before(text(place < 0 ? `${template} ` : template.slice(0, place)));
+    clock.after(text(place < 0 ? '' : template.slice(place + '{time}'.length)));
+    const tick = () => (clock.textContent = formatClock(this.#lang, Math.max(0, code.expires_at - Date.now()) / 1000));
+    tick();
+    this.#timer = setInterval(tick, 1000);
+    expires.setAttribute('data-testid', 'expires');
+
+    const button = this.#el('.new-code');
+    button.textContent = this.#t('new_code');
+    button.setAttribute('data-testid', 'new-code');
+    this.#el('.frame').setAttribute('aria-label', this.#t('qr_label'));
+    this.#el('.scan').textContent = this.#t('code_scan');
+    const canvas = this.#el<HTMLCanvasElement>('.qr');
+    canvas.setAttribute('data-uri', qrUri);
+    canvas.setAttribute('data-testid', 'qr');
+    this.#qr = { canvas, uri: qrUri };
+
+    this.root.setAttribute('data-code', '');
+    this.status('code');
+    // As App.svelte does on every screen: OK on the remote lands on the primary action.
+    button.focus();
+  }
+
+  /** Draws the code's QR once the encoder is there (src/ui/qr.ts, as QrCode.svelte draws it). */
+  drawQr(encoder: QrEncoder): void {
+    if (this.#qr) drawQr(this.#qr.canvas, this.#qr.uri, encoder);
+  }
+
+  /** Stops this screen's own timer; the app's screen replaces the markup. */
+  release(): void {
+    clearInterval(this.#timer);
+  }
+}
