@@ -5,7 +5,8 @@
  */
 import * as path from 'node:path';
 import type { Browser, CDPSession } from '@playwright/test';
-import { collect, pageScript, probe, type ResourceEntry } from './probe.ts';
+import { CAPTURE_SIDE, collect, pageScript, probe, type ResourceEntry } from './probe.ts';
+import { captureCanvas, decodeCapture, type Capture } from './qr.ts';
 import { compressedSizes, type Sizes } from './size.ts';
 import { cdpMetrics, type Phone } from './stack.ts';
 import { readFileSync } from 'node:fs';
@@ -161,6 +162,8 @@ export interface RunOptions {
   approvals: number[];
   /** The IdP's token endpoint URL (to find the answer that brought the tokens). */
   tokenEndpoint: string;
+  /** The IdP's device authorization endpoint URL (its answers name the address the QR must encode). */
+  deviceEndpoint: string;
   profile: Profile;
   target: Target;
   url: string;
@@ -193,7 +196,35 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
     await page.exposeBinding('__benchMark', async (_source, name: string) => {
       markOf(name).resolve(await cdpMetrics(cdp));
     });
-    await page.addInitScript({ content: pageScript(probe) });
+    // What the QR must say: verification_uri_complete, else verification_uri, of the IdP's answers.
+    const sent = new Set<string>();
+    const answered: Promise<void>[] = [];
+    page.on('response', (res) => {
+      if (res.request().method() !== 'POST' || res.url() !== o.deviceEndpoint || !res.ok()) return;
+      answered.push(
+        res.json().then(
+          (body: { verification_uri?: string; verification_uri_complete?: string }) => {
+            const uri = body.verification_uri_complete ?? body.verification_uri;
+            if (uri) sent.add(uri);
+          },
+          () => undefined,
+        ),
+      );
+    });
+    const decoded: string[] = [];
+    await page.exposeBinding('__benchQr', async (_source, capture: Capture) => {
+      const metrics = await cdpMetrics(cdp);
+      await Promise.all(answered);
+      const text = decodeCapture(capture);
+      decoded.push(text ?? '(unreadable)');
+      if (!text || !sent.has(text)) return false;
+      markOf('code').resolve(metrics);
+      return true;
+    });
+    await page.addInitScript({
+      content: `(() => { const __name = (f) => f; window.__benchCapture = ${captureCanvas.toString()}; })()`,
+    });
+    await page.addInitScript({ content: pageScript(probe, CAPTURE_SIDE) });
 
     await page.goto(o.url, { waitUntil: 'commit', timeout });
     const what = `${o.target} on ${o.profile.name}`;
@@ -212,9 +243,9 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
 
     let atCode: Record<string, number>;
     try {
-      atCode = await withTimeout(markOf('code').promise, timeout, 'the code on screen');
+      atCode = await withTimeout(markOf('code').promise, timeout, 'the code and a readable QR on screen');
     } catch (err) {
-      throw await failure('code', err);
+      throw await failure('code', new Error(`${String(err)}; QR decoded as: ${decoded.join(', ') || 'nothing yet'}`));
     }
 
     const phoneUri =

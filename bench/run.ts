@@ -7,13 +7,15 @@
  * building into bench/results/dist), BENCH_PROFILES (e.g. "tv"), BENCH_OUT (results file, default
  * bench/results.json), BENCH_NO_SOAK=1, BENCH_COMPARE=dir1,dir2 (further builds, run interleaved with
  * the app and the baseline and compared with the app), BENCH_STRICT=1 (exit 1 when a budget fails; by default the
- * bench reports and exits 0, since timings on a shared machine are not a test).
+ * bench reports and exits 0, since timings on a shared machine are not a test), BENCH_BEFORE (the results to
+ * compare with, default bench/results-before.json: the figures from before the boot path, issue 14).
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { PROFILES, timingRun, type RunSample, type Target } from './measure.ts';
 import {
+  beforeAfterTable,
   budgets,
   budgetTable,
   compareTable,
@@ -21,6 +23,7 @@ import {
   profileTable,
   sizeTable,
   soakTable,
+  type Before,
   type ProfileStats,
 } from './report.ts';
 import { checkSize } from './size.ts';
@@ -39,6 +42,21 @@ import {
 } from './stack.ts';
 
 const IDP_INTERVAL_S = 1;
+
+/** An earlier results.json, its samples summed up again the way this run's are. */
+async function readBefore(file: string): Promise<Before | undefined> {
+  let saved: { machine?: { date?: string }; samples?: RunSample[] };
+  try {
+    saved = JSON.parse(await readFile(file, 'utf8')) as typeof saved;
+  } catch {
+    return undefined;
+  }
+  const samples = saved.samples ?? [];
+  const profiles: Before['profiles'] = {};
+  for (const name of new Set(samples.map((s) => s.profile)))
+    profiles[name] = profileStats(samples.filter((s) => s.profile === name));
+  return { label: `${path.relative(repoRoot, file)}, ${saved.machine?.date?.slice(0, 10) ?? 'undated'}`, profiles };
+}
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -93,6 +111,7 @@ async function main(): Promise<number> {
             phone,
             approvals: stack.idp.approvals,
             tokenEndpoint: `${stack.idp.issuer}/token`,
+            deviceEndpoint: `${stack.idp.issuer}/device/auth`,
             profile,
             target,
             url:
@@ -128,8 +147,17 @@ async function main(): Promise<number> {
   const tvProfile = PROFILES.find((p) => p.name === 'tv')!;
   const tv = stats.tv;
   const budgetList = tv
-    ? budgets({ tv, intervalMs: IDP_INTERVAL_S * 1000, rttMs: tvProfile.network?.latencyMs ?? 0, soak })
+    ? budgets({
+        tv,
+        desktop: stats.desktop,
+        intervalMs: IDP_INTERVAL_S * 1000,
+        rttMs: tvProfile.network?.latencyMs ?? 0,
+        soak,
+      })
     : [];
+  const before = await readBefore(
+    process.env.BENCH_BEFORE ? path.resolve(process.env.BENCH_BEFORE) : path.join(benchDir, 'results-before.json'),
+  );
   const problems = [...new Set(samples.flatMap((s) => s.problems.map((p) => `${s.target}: ${p}`)))];
   const calibration = Object.fromEntries(
     samples
@@ -175,6 +203,10 @@ async function main(): Promise<number> {
       );
       out.push('');
     }
+  }
+  if (before) {
+    out.push(beforeAfterTable(before, stats, Object.fromEntries(profiles.map((p) => [p.name, p.label]))));
+    out.push('');
   }
   out.push(sizeTable(size));
   out.push('');

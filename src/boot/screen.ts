@@ -90,8 +90,11 @@ export class BootScreen {
     const address = this.#el('.uri');
     address.setAttribute('data-testid', 'verification-uri');
     address.replaceChildren(...(uri[1] ? [span('scheme', uri[1])] : []), text(uri[2] ?? ''));
-    address.before(text(instruction.slice(0, at)));
-    address.after(text(instruction.slice(at + '{uri}'.length)));
+    this.#el('.go').replaceChildren(
+      text(instruction.slice(0, at)),
+      address,
+      text(instruction.slice(at + '{uri}'.length)),
+    );
 
     const userCode = this.#el('.code');
     const chars = Array.from(code.user_code);
@@ -117,8 +120,13 @@ export class BootScreen {
     const template = this.#t('code_expires');
     const place = template.indexOf('{time}');
     const clock = this.#el('time');
-    clock.before(text(place < 0 ? `${template} ` : template.slice(0, place)));
-    clock.after(text(place < 0 ? '' : template.slice(place + '{time}'.length)));
+    this.#el('.countdown').replaceChildren(
+      text(place < 0 ? `${template} ` : template.slice(0, place)),
+      clock,
+      text(place < 0 ? '' : template.slice(place + '{time}'.length)),
+    );
+    // Only the bar and the text, as Countdown.svelte renders them (no markup whitespace).
+    expires.replaceChildren(this.#el('.bar'), this.#el('.countdown'));
     const tick = () => (clock.textContent = formatClock(this.#lang, Math.max(0, code.expires_at - Date.now()) / 1000));
     tick();
     this.#timer = setInterval(tick, 1000);
