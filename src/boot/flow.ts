@@ -41,7 +41,7 @@ export interface BootOutcome {
  * looks for that session first, so no code is asked for here. Read from the raw sources, as the
  * key is not parsed yet in this version; anything but an explicit false counts.
  */
-function remembers(file: Record<string, unknown> | undefined, query: URLSearchParams): boolean {
+export function remembers(file: Record<string, unknown> | undefined, query: URLSearchParams): boolean {
   const value = query.get('remember') ?? file?.remember;
   return !(value === undefined || value === null || value === '' || value === false || /^(false|0)$/.test(`${value}`));
 }
