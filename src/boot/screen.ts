@@ -23,6 +23,12 @@ const STATUS: Record<BootState, MessageKey> = {
 
 const text = (s: string) => document.createTextNode(s);
 
+/** What `el.replaceChildren(...)` does; that came with Chromium 86 and Safari 14, after the TV engines. */
+function fill(el: Element, ...children: (Node | string)[]): void {
+  el.textContent = '';
+  el.append(...children);
+}
+
 function span(className: string, ...children: (Node | string)[]): HTMLSpanElement {
   const el = document.createElement('span');
   el.className = className;
@@ -42,8 +48,9 @@ export class BootScreen {
     this.root = root;
   }
 
+  /** An element of index.html's markup (it is there: the markup and this class go together). */
   #el<T extends Element = HTMLElement>(selector: string): T {
-    return this.root.querySelector<T>(selector as string) as T;
+    return this.root.querySelector<T>(selector)!;
   }
 
   #t(key: MessageKey, params?: Record<string, string | number>): string {
@@ -89,18 +96,15 @@ export class BootScreen {
     const at = instruction.indexOf('{uri}');
     const address = this.#el('.uri');
     address.setAttribute('data-testid', 'verification-uri');
-    address.replaceChildren(...(uri[1] ? [span('scheme', uri[1])] : []), text(uri[2] ?? ''));
-    this.#el('.go').replaceChildren(
-      text(instruction.slice(0, at)),
-      address,
-      text(instruction.slice(at + '{uri}'.length)),
-    );
+    fill(address, ...(uri[1] ? [span('scheme', uri[1])] : []), text(uri[2] ?? ''));
+    fill(this.#el('.go'), text(instruction.slice(0, at)), address, text(instruction.slice(at + '{uri}'.length)));
 
     const userCode = this.#el('.code');
     const chars = Array.from(code.user_code);
     userCode.style.setProperty('--chars', String(chars.length));
     userCode.setAttribute('aria-label', this.#t('code_label', { spelled: spelled(code.user_code) }));
-    userCode.replaceChildren(
+    fill(
+      userCode,
       ...codeParts(code.user_code).map((part) =>
         span(
           part.separator ? 'sep' : part.gap ? 'group gap' : 'group',
@@ -120,13 +124,14 @@ export class BootScreen {
     const template = this.#t('code_expires');
     const place = template.indexOf('{time}');
     const clock = this.#el('time');
-    this.#el('.countdown').replaceChildren(
+    fill(
+      this.#el('.countdown'),
       text(place < 0 ? `${template} ` : template.slice(0, place)),
       clock,
       text(place < 0 ? '' : template.slice(place + '{time}'.length)),
     );
     // Only the bar and the text, as Countdown.svelte renders them (no markup whitespace).
-    expires.replaceChildren(this.#el('.bar'), this.#el('.countdown'));
+    fill(expires, this.#el('.bar'), this.#el('.countdown'));
     const tick = () => (clock.textContent = formatClock(this.#lang, Math.max(0, code.expires_at - Date.now()) / 1000));
     tick();
     this.#timer = setInterval(tick, 1000);
@@ -153,8 +158,9 @@ export class BootScreen {
     if (this.#qr) drawQr(this.#qr.canvas, this.#qr.uri, encoder);
   }
 
-  /** Stops this screen's own timer; the app's screen replaces the markup. */
+  /** Stops this screen's own work (its timer, a QR still to draw); the app's screen replaces the markup. */
   release(): void {
     clearInterval(this.#timer);
+    this.#qr = undefined;
   }
 }
