@@ -57,7 +57,12 @@ export class BootScreen {
     return translate(this.#messages!, key, params);
   }
 
-  /** The configuration's look and the language's words, as App.svelte's effects apply them. */
+  /**
+   * The configuration's look and the language's words, as App.svelte's effects apply them, and the
+   * code screen's words, still hidden: done while the network is busy, so the code's arrival has
+   * little left to do. Laying the hidden words out now also finds their fonts, and a placeholder
+   * in the code's place finds the code's (matching a font the first time is slow on some engines).
+   */
   configure(config: Config, lang: Language, messages: Messages): void {
     this.#lang = lang;
     this.#messages = messages;
@@ -80,6 +85,30 @@ export class BootScreen {
       this.#el('.brand').prepend(logo);
     }
     this.status(this.#state);
+
+    const instruction = this.#t('code_instruction');
+    const at = instruction.indexOf('{uri}');
+    const address = this.#el('.uri');
+    fill(address, span('scheme', 'https://'), 'x');
+    fill(this.#el('.go'), text(instruction.slice(0, at)), address, text(instruction.slice(at + '{uri}'.length)));
+    fill(this.#el('.code'), span('group', '0'));
+    const template = this.#t('code_expires');
+    const place = template.indexOf('{time}');
+    const clock = this.#el('time');
+    fill(
+      this.#el('.countdown'),
+      text(place < 0 ? `${template} ` : template.slice(0, place)),
+      clock,
+      text(place < 0 ? '' : template.slice(place + '{time}'.length)),
+    );
+    // Only the bar and the text, as Countdown.svelte renders them (no markup whitespace).
+    fill(this.#el('.expires'), this.#el('.bar'), this.#el('.countdown'));
+    // A page's first Intl.NumberFormat costs a slow TV tens of milliseconds (the locale's data):
+    // made now, the countdown's first frame finds it ready (it is kept).
+    clock.textContent = formatClock(lang, 0);
+    this.#el('.new-code').textContent = this.#t('new_code');
+    this.#el('.frame').setAttribute('aria-label', this.#t('qr_label'));
+    this.#el('.scan').textContent = this.#t('code_scan');
   }
 
   status(state: BootState): void {
@@ -89,19 +118,15 @@ export class BootScreen {
     if (this.#messages) status.textContent = this.#t(STATUS[state]);
   }
 
-  /** The code, its address and its countdown (App.svelte's code screen, UserCode, Countdown). */
+  /** The code, its address and its countdown (App.svelte's code screen, UserCode, Countdown); `configure` came first. */
   showCode(code: DeviceCode, qrUri: string): void {
     const uri = /^(https?:\/\/)?(.*)$/.exec(code.verification_uri)!;
-    const instruction = this.#t('code_instruction');
-    const at = instruction.indexOf('{uri}');
     const address = this.#el('.uri');
-    address.setAttribute('data-testid', 'verification-uri');
     fill(address, ...(uri[1] ? [span('scheme', uri[1])] : []), text(uri[2] ?? ''));
-    fill(this.#el('.go'), text(instruction.slice(0, at)), address, text(instruction.slice(at + '{uri}'.length)));
+    address.setAttribute('data-testid', 'verification-uri');
 
     const userCode = this.#el('.code');
-    const chars = Array.from(code.user_code);
-    userCode.style.setProperty('--chars', String(chars.length));
+    userCode.style.setProperty('--chars', String(Array.from(code.user_code).length));
     userCode.setAttribute('aria-label', this.#t('code_label', { spelled: spelled(code.user_code) }));
     fill(
       userCode,
@@ -116,32 +141,18 @@ export class BootScreen {
 
     const confusable = lookalikes(code.user_code);
     const hint = this.#el('.lookalikes');
-    hint.setAttribute('data-testid', 'lookalikes');
     hint.classList.toggle('hidden', !confusable.length);
     hint.textContent = confusable.length ? this.#t('code_lookalikes', { chars: confusable.join(' ') }) : ' ';
+    hint.setAttribute('data-testid', 'lookalikes');
 
-    const expires = this.#el('.expires');
-    const template = this.#t('code_expires');
-    const place = template.indexOf('{time}');
     const clock = this.#el('time');
-    fill(
-      this.#el('.countdown'),
-      text(place < 0 ? `${template} ` : template.slice(0, place)),
-      clock,
-      text(place < 0 ? '' : template.slice(place + '{time}'.length)),
-    );
-    // Only the bar and the text, as Countdown.svelte renders them (no markup whitespace).
-    fill(expires, this.#el('.bar'), this.#el('.countdown'));
     const tick = () => (clock.textContent = formatClock(this.#lang, Math.max(0, code.expires_at - Date.now()) / 1000));
     tick();
     this.#timer = setInterval(tick, 1000);
-    expires.setAttribute('data-testid', 'expires');
+    this.#el('.expires').setAttribute('data-testid', 'expires');
 
     const button = this.#el('.new-code');
-    button.textContent = this.#t('new_code');
     button.setAttribute('data-testid', 'new-code');
-    this.#el('.frame').setAttribute('aria-label', this.#t('qr_label'));
-    this.#el('.scan').textContent = this.#t('code_scan');
     const canvas = this.#el<HTMLCanvasElement>('.qr');
     canvas.setAttribute('data-uri', qrUri);
     canvas.setAttribute('data-testid', 'qr');

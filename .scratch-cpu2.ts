@@ -1,0 +1,35 @@
+import * as path from 'node:path';
+import { applyProfile, PROFILES } from './bench/measure.ts';
+import { pageScript, probe, collect, CAPTURE_SIDE } from './bench/probe.ts';
+import { startStack, appUrl, launchBrowser } from './bench/stack.ts';
+const dir = process.argv[2]!;
+const stack = await startStack(path.resolve(dir), 1);
+const browser = await launchBrowser();
+const ctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 1 });
+const page = await ctx.newPage();
+const cdp = await ctx.newCDPSession(page);
+await applyProfile(cdp, PROFILES[Number(process.env.PROFILE ?? 0)]!);
+await page.addInitScript(() => performance.mark('t0'));
+await page.addInitScript({ content: pageScript(probe, CAPTURE_SIDE) });
+await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'v8.execute', 'v8', 'loading'] });
+await page.goto(appUrl(stack), { waitUntil: 'commit' });
+await page.waitForFunction(() => window.__bench?.textAt !== undefined, null, { timeout: 30000 });
+await page.waitForTimeout(300);
+const trace = JSON.parse((await browser.stopTracing()).toString());
+const seen = (await page.evaluate(pageScript(collect))) as ReturnType<typeof collect>;
+const t0mark = await page.evaluate(() => performance.getEntriesByName('t0')[0]!.startTime);
+const ev: any[] = trace.traceEvents;
+const mark = ev.find((e) => e.name === 't0' && e.cat?.includes('user_timing'));
+const origin = mark.ts / 1000 - t0mark;
+const mainKey = `${mark.pid}:${mark.tid}`;
+const mine = ev.filter((e) => `${e.pid}:${e.tid}` === mainKey && e.ph === 'X').sort((a, b) => a.ts - b.ts);
+for (const e of [seen.navigation!, ...seen.resources]) console.log(`  ${e.startTime.toFixed(0).padStart(5)} ${e.responseEnd.toFixed(0).padStart(5)} ${e.name.replace(/^http:\/\/127.0.0.1:\d+/, '').slice(0, 50)}`);
+console.log('text', seen.state!.textAt!.toFixed(0));
+const min = Number(process.env.MIN ?? 8);
+for (const t of mine.filter((e) => e.name === 'RunTask' && (e.tdur ?? 0) / 1000 >= min)) {
+  const s = t.ts / 1000 - origin;
+  const kids = mine.filter((k) => k !== t && k.ts >= t.ts && k.ts + k.dur <= t.ts + t.dur && (k.tdur ?? 0) / 1000 >= min / 3 && k.name !== 'RunTask');
+  const desc = kids.map((k) => `${k.name}${k.args?.data?.url ? '(' + String(k.args.data.url).replace(/^.*\//, '') + ')' : k.args?.data?.functionName ? '(' + k.args.data.functionName + ')' : ''}:${((k.tdur ?? 0) / 1000).toFixed(0)}`).slice(0, 8).join(' ');
+  console.log(`${s.toFixed(0).padStart(6)} wall ${(t.dur / 1000).toFixed(0).padStart(4)} cpu ${((t.tdur ?? 0) / 1000).toFixed(0).padStart(4)}  ${desc}`);
+}
+await browser.close(); await stack.close();
