@@ -162,8 +162,12 @@ export interface RunOptions {
   approvals: number[];
   /** The IdP's token endpoint URL (to find the answer that brought the tokens). */
   tokenEndpoint: string;
-  /** The IdP's device authorization endpoint URL (its answers name the address the QR must encode). */
-  deviceEndpoint: string;
+  /**
+   * The demo IdP's verification_uri: its verification_uri_complete, which the QR must encode, is
+   * this with `?user_code=` the code (read from the IdP's own answer in the browser's network log
+   * is not an option: the app reads answers as streams, and then the log often has no body).
+   */
+  verificationUri: string;
   profile: Profile;
   target: Target;
   url: string;
@@ -196,28 +200,14 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
     await page.exposeBinding('__benchMark', async (_source, name: string) => {
       markOf(name).resolve(await cdpMetrics(cdp));
     });
-    // What the QR must say: verification_uri_complete, else verification_uri, of the IdP's answers.
-    const sent = new Set<string>();
-    const answered: Promise<void>[] = [];
-    page.on('response', (res) => {
-      if (res.request().method() !== 'POST' || res.url() !== o.deviceEndpoint || !res.ok()) return;
-      answered.push(
-        res.json().then(
-          (body: { verification_uri?: string; verification_uri_complete?: string }) => {
-            const uri = body.verification_uri_complete ?? body.verification_uri;
-            if (uri) sent.add(uri);
-          },
-          () => undefined,
-        ),
-      );
-    });
     const decoded: string[] = [];
-    await page.exposeBinding('__benchQr', async (_source, capture: Capture) => {
+    await page.exposeBinding('__benchQr', async (_source, capture: Capture, userCode: string) => {
       const metrics = await cdpMetrics(cdp);
-      await Promise.all(answered);
       const text = decodeCapture(capture);
       decoded.push(text ?? '(unreadable)');
-      if (!text || !sent.has(text)) return false;
+      const complete = new URL(o.verificationUri);
+      complete.searchParams.set('user_code', userCode);
+      if (text !== complete.href) return false;
       markOf('code').resolve(metrics);
       return true;
     });
@@ -245,7 +235,10 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
     try {
       atCode = await withTimeout(markOf('code').promise, timeout, 'the code and a readable QR on screen');
     } catch (err) {
-      throw await failure('code', new Error(`${String(err)}; QR decoded as: ${decoded.join(', ') || 'nothing yet'}`));
+      throw await failure(
+        'code',
+        new Error(`${String(err)}; QR decoded as: ${[...new Set(decoded)].join(', ') || 'nothing yet'}`),
+      );
     }
 
     const phoneUri =

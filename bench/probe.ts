@@ -4,8 +4,8 @@
  * requestAnimationFrame callback of the frame that first paints them:
  *  - `textAt`: the user code as visible text ([data-testid=user-code]);
  *  - `codeAt`: the user code AND the QR drawn and readable: a canvas whose pixels, copied out
- *    (`__benchCapture`, bench/qr.ts) and decoded in node (`__benchQr`), give the address the IdP
- *    sent. The frame counts whose pixels decoded; the decoding itself happens after it. A page
+ *    (`__benchCapture`, bench/qr.ts) and decoded in node (`__benchQr`), give the IdP's address for
+ *    the code on screen. The frame counts whose pixels decoded; the decoding itself happens after it. A page
  *    without any [data-testid=qr] (the baseline) counts as "code" at `textAt`;
  *  - `signedInWall`: Date.now() when [data-testid=status][data-state=signed-in] and a non-empty
  *    [data-testid=api-result] are on screen.
@@ -50,8 +50,8 @@ declare global {
     __benchMark?: (name: string) => Promise<void>;
     /** bench/qr.ts `captureCanvas`, installed before the probe. */
     __benchCapture?: (el: Element, side: number) => Capture | undefined;
-    /** Node's answer: does this capture decode to the address the IdP sent? (Also reads the CDP metrics for `code`.) */
-    __benchQr?: (capture: Capture) => Promise<boolean>;
+    /** Node's answer: does this capture decode to the IdP's address for this user code? (Also reads the CDP metrics for `code`.) */
+    __benchQr?: (capture: Capture, userCode: string) => Promise<boolean>;
   }
 }
 
@@ -146,11 +146,11 @@ export function probe(captureSide: number): void {
     }, 100);
   };
   /** Whether the QR in this frame is readable; the code moment is this frame's when it is. */
-  const readable = (qr: Element, at: number, wall: number): void => {
+  const readable = (qr: Element, code: string, at: number, wall: number): void => {
     const capture = window.__benchCapture?.(qr, captureSide);
     if (!capture || !window.__benchQr) return later();
     deciding = true;
-    window.__benchQr(capture).then(
+    window.__benchQr(capture, code).then(
       (ok) => {
         deciding = false;
         if (!ok) return later();
@@ -178,7 +178,7 @@ export function probe(captureSide: number): void {
         state.codeAt = now;
         state.codeWall = Date.now();
         mark('code');
-      } else if (qrDrawn()) readable(qr, now, Date.now());
+      } else if (qrDrawn()) readable(qr, code, now, Date.now());
       else later();
     }
     if (state.signedInWall === undefined && signedIn()) {

@@ -111,7 +111,7 @@ async function main(): Promise<number> {
             phone,
             approvals: stack.idp.approvals,
             tokenEndpoint: `${stack.idp.issuer}/token`,
-            deviceEndpoint: `${stack.idp.issuer}/device/auth`,
+            verificationUri: `${stack.idp.issuer}/device`,
             profile,
             target,
             url:

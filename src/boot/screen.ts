@@ -60,8 +60,7 @@ export class BootScreen {
   /**
    * The configuration's look and the language's words, as App.svelte's effects apply them, and the
    * code screen's words, still hidden: done while the network is busy, so the code's arrival has
-   * little left to do. Laying the hidden words out now also finds their fonts, and a placeholder
-   * in the code's place finds the code's (matching a font the first time is slow on some engines).
+   * little left to do.
    */
   configure(config: Config, lang: Language, messages: Messages): void {
     this.#lang = lang;
@@ -89,9 +88,7 @@ export class BootScreen {
     const instruction = this.#t('code_instruction');
     const at = instruction.indexOf('{uri}');
     const address = this.#el('.uri');
-    fill(address, span('scheme', 'https://'), 'x');
     fill(this.#el('.go'), text(instruction.slice(0, at)), address, text(instruction.slice(at + '{uri}'.length)));
-    fill(this.#el('.code'), span('group', '0'));
     const template = this.#t('code_expires');
     const place = template.indexOf('{time}');
     const clock = this.#el('time');
