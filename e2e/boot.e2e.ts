@@ -106,9 +106,11 @@ test.describe('the code before the app', () => {
       init: async (page) => {
         await pause(page);
         held = await prepare(page, endpoints, requests);
-        page.on('response', (res) => {
-          if (res.request().method() === 'POST' && res.url() === endpoints.device_authorization_endpoint)
-            void res.json().then((b) => answers.push(b));
+        // Read through a route: the browser's network log often has no body for answers read as streams.
+        await page.route(endpoints.device_authorization_endpoint, async (route) => {
+          const response = await route.fetch();
+          answers.push((await response.json()) as (typeof answers)[number]);
+          await route.fulfill({ response });
         });
       },
     });
@@ -120,14 +122,14 @@ test.describe('the code before the app', () => {
     await expect(tv.getByTestId('user-code')).toHaveText(answer!.user_code);
     await expect(tv.locator('#boot')).toBeVisible();
     await expect.poll(() => held.codeWhenAppAsked).toBe(answer!.user_code);
+    // Time passes on the boot screen's countdown (and its QR follows the text's frame), then the
+    // app arrives (and the clock stands still).
+    await tv.clock.fastForward(5_000);
     // The QR is drawn and a phone can read it.
     await expect.poll(() => tv.getByTestId('qr').evaluate((c: HTMLCanvasElement) => c.width)).not.toBe(300);
     const qrBefore = await tv.getByTestId('qr').evaluate((c: HTMLCanvasElement) => c.toDataURL());
     const capture = await tv.getByTestId('qr').evaluate(captureCanvas, 256);
     expect(decodeCapture(capture!)).toBe(answer!.verification_uri_complete);
-
-    // Time passes on the boot screen's countdown, then the app arrives (and the clock stands still).
-    await tv.clock.fastForward(5_000);
     const leftBefore = await secondsLeft(tv);
     expect(leftBefore).toBeLessThanOrEqual(answer!.expires_in - 5);
     const before = await screen(tv);

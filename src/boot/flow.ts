@@ -11,7 +11,7 @@ import { resolveMetadata, routedNet } from '../core/endpoints';
 import type { Net, RequestRecord } from '../core/http';
 import { pickLanguage } from '../i18n/language';
 import type { BootHead } from '../session/session.svelte';
-import { loadedQr, loadQr } from '../ui/qr';
+import { loadQr } from '../ui/qr';
 import { loadCatalogue } from './catalogues';
 import { BootScreen } from './screen';
 
@@ -75,13 +75,7 @@ export async function run(start: BootStart): Promise<BootOutcome> {
     await words;
     // The same rule as the session's (RFC 8628 §3.3.1): the complete URI when the IdP sent one.
     screen.showCode(code, code.verification_uri_complete ?? code.verification_uri);
-    const encoder = loadedQr();
-    if (encoder) screen.drawQr(encoder);
-    else
-      loadQr().then(
-        (e) => screen.drawQr(e),
-        () => undefined,
-      );
+    screen.drawQr(loadQr());
   } catch {
     // The failed step's promise is in `head`: the session shows it and retries as its own.
   }

@@ -60,7 +60,8 @@ export class BootScreen {
   /**
    * The configuration's look and the language's words, as App.svelte's effects apply them, and the
    * code screen's words, still hidden: done while the network is busy, so the code's arrival has
-   * little left to do.
+   * little left to do. Laying the hidden screen out now also finds its fonts (slow the first time
+   * on some engines), the code's too through a placeholder in its place.
    */
   configure(config: Config, lang: Language, messages: Messages): void {
     this.#lang = lang;
@@ -89,6 +90,7 @@ export class BootScreen {
     const at = instruction.indexOf('{uri}');
     const address = this.#el('.uri');
     fill(this.#el('.go'), text(instruction.slice(0, at)), address, text(instruction.slice(at + '{uri}'.length)));
+    fill(this.#el('.code'), span('group', '0'));
     const template = this.#t('code_expires');
     const place = template.indexOf('{time}');
     const clock = this.#el('time');
@@ -106,6 +108,7 @@ export class BootScreen {
     this.#el('.new-code').textContent = this.#t('new_code');
     this.#el('.frame').setAttribute('aria-label', this.#t('qr_label'));
     this.#el('.scan').textContent = this.#t('code_scan');
+    this.root.setAttribute('data-words', '');
   }
 
   status(state: BootState): void {
@@ -161,9 +164,24 @@ export class BootScreen {
     button.focus();
   }
 
-  /** Draws the code's QR once the encoder is there (src/ui/qr.ts, as QrCode.svelte draws it). */
-  drawQr(encoder: QrEncoder): void {
-    if (this.#qr) drawQr(this.#qr.canvas, this.#qr.uri, encoder);
+  /**
+   * Draws the code's QR (src/ui/qr.ts, as QrCode.svelte draws it) once the encoder is there, and
+   * never in the frame that shows the code's text: encoding costs a slow TV tens of milliseconds,
+   * which the text need not wait for. The QR follows in the next frame.
+   */
+  drawQr(encoder: Promise<QrEncoder>): void {
+    requestAnimationFrame(() => {
+      // A task queued from this frame's callbacks runs once the frame is painted.
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () =>
+        encoder.then(
+          (e) => {
+            if (this.#qr) drawQr(this.#qr.canvas, this.#qr.uri, e);
+          },
+          () => undefined, // no encoder (its chunk failed): the text and the address suffice
+        );
+      channel.port2.postMessage(undefined);
+    });
   }
 
   /** Stops this screen's own work (its timer, a QR still to draw); the app's screen replaces the markup. */
