@@ -13,6 +13,7 @@ import { pickLanguage } from '../i18n/language';
 import type { BootHead } from '../session/session.svelte';
 import { loadQr } from '../ui/qr';
 import { loadCatalogue } from './catalogues';
+import { afterThisTask } from './schedule';
 import { BootScreen } from './screen';
 
 export interface BootStart {
@@ -71,6 +72,8 @@ export async function run(start: BootStart): Promise<BootOutcome> {
     screen.status('requesting');
     const client = { client_id: config.client_id };
     head.code = requestDeviceCode({ net: routedNet(net, config, as), as, client, config });
+    // What does not depend on the code is done while the request is out, not before it leaves.
+    void words.then(() => afterThisTask(() => screen.prepare()));
     const code = await head.code;
     await words;
     // The same rule as the session's (RFC 8628 §3.3.1): the complete URI when the IdP sent one.

@@ -12,6 +12,7 @@ import { codeParts, lookalikes, spelled } from '../ui/code-text';
 import { drawQr, type QrEncoder } from '../ui/qr';
 import { resolveTheme } from '../ui/theme';
 import { translate } from './catalogues';
+import { afterNextPaint } from './schedule';
 
 export type BootState = 'starting' | 'requesting' | 'code';
 
@@ -57,12 +58,7 @@ export class BootScreen {
     return translate(this.#messages!, key, params);
   }
 
-  /**
-   * The configuration's look and the language's words, as App.svelte's effects apply them, and the
-   * code screen's words, still hidden: done while the network is busy, so the code's arrival has
-   * little left to do. Laying the hidden screen out now also finds its fonts (slow the first time
-   * on some engines), the code's too through a placeholder in its place.
-   */
+  /** The configuration's look and the language's words in the header, as App.svelte's effects apply them. */
   configure(config: Config, lang: Language, messages: Messages): void {
     this.#lang = lang;
     this.#messages = messages;
@@ -85,7 +81,16 @@ export class BootScreen {
       this.#el('.brand').prepend(logo);
     }
     this.status(this.#state);
+  }
 
+  /**
+   * The code screen's words, still hidden, for while the device authorization request is out:
+   * then the code's arrival has little left to do. Laying the hidden screen out finds its fonts
+   * (slow the first time on some engines), the code's too through a placeholder in its place.
+   * Call after `configure`; once is enough (`showCode` calls it if it has not run yet).
+   */
+  prepare(): void {
+    if (this.root.hasAttribute('data-words')) return;
     const instruction = this.#t('code_instruction');
     const at = instruction.indexOf('{uri}');
     const address = this.#el('.uri');
@@ -102,9 +107,8 @@ export class BootScreen {
     );
     // Only the bar and the text, as Countdown.svelte renders them (no markup whitespace).
     fill(this.#el('.expires'), this.#el('.bar'), this.#el('.countdown'));
-    // A page's first Intl.NumberFormat costs a slow TV tens of milliseconds (the locale's data):
-    // made now, the countdown's first frame finds it ready (it is kept).
-    clock.textContent = formatClock(lang, 0);
+    // Where the clock needs Intl.NumberFormat (src/i18n/language.ts), its first one is made now.
+    clock.textContent = formatClock(this.#lang, 0);
     this.#el('.new-code').textContent = this.#t('new_code');
     this.#el('.frame').setAttribute('aria-label', this.#t('qr_label'));
     this.#el('.scan').textContent = this.#t('code_scan');
@@ -120,6 +124,7 @@ export class BootScreen {
 
   /** The code, its address and its countdown (App.svelte's code screen, UserCode, Countdown); `configure` came first. */
   showCode(code: DeviceCode, qrUri: string): void {
+    this.prepare();
     const uri = /^(https?:\/\/)?(.*)$/.exec(code.verification_uri)!;
     const address = this.#el('.uri');
     fill(address, ...(uri[1] ? [span('scheme', uri[1])] : []), text(uri[2] ?? ''));
@@ -170,18 +175,14 @@ export class BootScreen {
    * which the text need not wait for. The QR follows in the next frame.
    */
   drawQr(encoder: Promise<QrEncoder>): void {
-    requestAnimationFrame(() => {
-      // A task queued from this frame's callbacks runs once the frame is painted.
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () =>
-        encoder.then(
-          (e) => {
-            if (this.#qr) drawQr(this.#qr.canvas, this.#qr.uri, e);
-          },
-          () => undefined, // no encoder (its chunk failed): the text and the address suffice
-        );
-      channel.port2.postMessage(undefined);
-    });
+    afterNextPaint(() =>
+      encoder.then(
+        (e) => {
+          if (this.#qr) drawQr(this.#qr.canvas, this.#qr.uri, e);
+        },
+        () => undefined, // no encoder (its chunk failed): the text and the address suffice
+      ),
+    );
   }
 
   /** Stops this screen's own work (its timer, a QR still to draw); the app's screen replaces the markup. */
