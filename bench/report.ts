@@ -3,6 +3,7 @@ import type { RunSample } from './measure.ts';
 import type { SoakResult } from './soak.ts';
 import type { MemorySample } from './stack.ts';
 import type { SizeReport } from './size.ts';
+import type { Breakdown } from './trace.ts';
 
 export interface Stat {
   median: number;
@@ -389,5 +390,29 @@ export function budgetTable(list: Budget[]): string {
   for (const b of list) rows.push([b.name, b.limit, b.value, b.pass ? 'PASS' : 'FAIL']);
   let text = table(rows);
   for (const b of list) if (b.note) text += `\n  (${b.name}: ${b.note})`;
+  return text;
+}
+
+/** The traced runs of each page, summed up: medians of the main thread's time by kind, and the chain of requests. */
+export function breakdownTable(label: string, pages: Record<string, Breakdown[]>): string {
+  const med = (xs: number[]) => stat(xs).median;
+  const rows: string[][] = [[label, ...Object.keys(pages)]];
+  const line = (name: string, of: (b: Breakdown) => number | undefined) =>
+    rows.push([`  ${name}`, ...Object.values(pages).map((bs) => fmt(med(bs.map((b) => of(b) ?? NaN))))]);
+  line('code text on screen at (ms)', (b) => b.textAt);
+  line('QR drawn at (ms)', (b) => b.qrAt);
+  line('main thread before the code: script (parse, compile, evaluate, run)', (b) => b.script);
+  line('  style, layout, text, paint', (b) => b.render);
+  line('  HTML and CSS parsing', (b) => b.parse);
+  line('  loading (navigation, requests, answers)', (b) => b.loading);
+  line('  other (task overhead)', (b) => b.other);
+  line('  idle, waiting on the network', (b) => b.idle);
+  let text = table(rows);
+  for (const [page, bs] of Object.entries(pages)) {
+    const first = bs[0];
+    if (!first) continue;
+    const chain = first.requests.map((r) => `${r.what} ${fmt(r.start)}-${fmt(r.end)}`).join(', ');
+    text += `\n  ${page} requests before the code (first traced run, ms from navigation): ${chain}`;
+  }
   return text;
 }

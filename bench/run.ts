@@ -8,7 +8,8 @@
  * bench/results.json), BENCH_NO_SOAK=1, BENCH_COMPARE=dir1,dir2 (further builds, run interleaved with
  * the app and the baseline and compared with the app), BENCH_STRICT=1 (exit 1 when a budget fails; by default the
  * bench reports and exits 0, since timings on a shared machine are not a test), BENCH_BEFORE (the results to
- * compare with, default bench/results-before.json: the figures from before the boot path, issue 14).
+ * compare with, default bench/results-before.json: the figures from before the boot path, issue 14),
+ * BENCH_TRACES (traced loads per page and profile for the time breakdown, default 3).
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +17,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { PROFILES, timingRun, type RunSample, type Target } from './measure.ts';
 import {
   beforeAfterTable,
+  breakdownTable,
   budgets,
   budgetTable,
   compareTable,
@@ -28,6 +30,7 @@ import {
 } from './report.ts';
 import { checkSize } from './size.ts';
 import { soakRefreshes, soakRenewals, type SoakResult } from './soak.ts';
+import { traceBreakdown, type Breakdown } from './trace.ts';
 import {
   appUrl,
   baselineUrl,
@@ -98,6 +101,7 @@ async function main(): Promise<number> {
   const phone = await Phone.open(browser);
   const samples: RunSample[] = [];
   const soak: SoakResult[] = [];
+  const traced: Record<string, Record<string, Breakdown[]>> = {};
   try {
     for (const profile of profiles) {
       for (let i = 0; i < runs; i++) {
@@ -128,6 +132,16 @@ async function main(): Promise<number> {
         log(
           `${profile.name} run ${i + 1}/${runs}: ${last.map((s) => `${s.target} code ${s.codeAt.toFixed(0)} ms, signed in ${s.approvalToSignedIn} ms after approval`).join('; ')}`,
         );
+      }
+    }
+    // Where the time goes: a few traced loads per page (tracing slows a page, so not the timed runs).
+    const traces = intEnv('BENCH_TRACES', 3);
+    for (const profile of profiles) {
+      log(`${profile.name}: ${traces} traced loads per page`);
+      const pages = (traced[profile.label] = { app: [] as Breakdown[], baseline: [] as Breakdown[] });
+      for (let i = 0; i < traces; i++) {
+        pages.baseline.push(await traceBreakdown(browser, baselineUrl(stack), profile));
+        pages.app.push(await traceBreakdown(browser, appUrl(stack), profile));
       }
     }
     if (process.env.BENCH_NO_SOAK !== '1' && !variantDirs.length) {
@@ -208,6 +222,10 @@ async function main(): Promise<number> {
     out.push(beforeAfterTable(before, stats, Object.fromEntries(profiles.map((p) => [p.name, p.label]))));
     out.push('');
   }
+  for (const [label, pages] of Object.entries(traced)) {
+    out.push(breakdownTable(`${label}: where the time before the code goes (traced, medians)`, pages));
+    out.push('');
+  }
   out.push(sizeTable(size));
   out.push('');
   if (soak.length) {
@@ -243,6 +261,7 @@ async function main(): Promise<number> {
     calibrationMs: calibration,
     soak,
     budgets: budgetList,
+    breakdown: traced,
     problems,
     samples,
     durationMs: Date.now() - started,
