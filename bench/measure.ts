@@ -5,7 +5,8 @@
  */
 import * as path from 'node:path';
 import type { Browser, CDPSession } from '@playwright/test';
-import { collect, pageScript, probe, type ResourceEntry } from './probe.ts';
+import { CAPTURE_SIDE, collect, pageScript, probe, type ResourceEntry } from './probe.ts';
+import { captureCanvas, decodeCapture, type Capture } from './qr.ts';
 import { compressedSizes, type Sizes } from './size.ts';
 import { cdpMetrics, type Phone } from './stack.ts';
 import { readFileSync } from 'node:fs';
@@ -161,6 +162,12 @@ export interface RunOptions {
   approvals: number[];
   /** The IdP's token endpoint URL (to find the answer that brought the tokens). */
   tokenEndpoint: string;
+  /**
+   * The demo IdP's verification_uri: its verification_uri_complete, which the QR must encode, is
+   * this with `?user_code=` the code (read from the IdP's own answer in the browser's network log
+   * is not an option: the app reads answers as streams, and then the log often has no body).
+   */
+  verificationUri: string;
   profile: Profile;
   target: Target;
   url: string;
@@ -193,7 +200,21 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
     await page.exposeBinding('__benchMark', async (_source, name: string) => {
       markOf(name).resolve(await cdpMetrics(cdp));
     });
-    await page.addInitScript({ content: pageScript(probe) });
+    const decoded: string[] = [];
+    await page.exposeBinding('__benchQr', async (_source, capture: Capture, userCode: string) => {
+      const metrics = await cdpMetrics(cdp);
+      const text = decodeCapture(capture);
+      decoded.push(text ?? '(unreadable)');
+      const complete = new URL(o.verificationUri);
+      complete.searchParams.set('user_code', userCode);
+      if (text !== complete.href) return false;
+      markOf('code').resolve(metrics);
+      return true;
+    });
+    await page.addInitScript({
+      content: `(() => { const __name = (f) => f; window.__benchCapture = ${captureCanvas.toString()}; })()`,
+    });
+    await page.addInitScript({ content: pageScript(probe, CAPTURE_SIDE) });
 
     await page.goto(o.url, { waitUntil: 'commit', timeout });
     const what = `${o.target} on ${o.profile.name}`;
@@ -212,9 +233,12 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
 
     let atCode: Record<string, number>;
     try {
-      atCode = await withTimeout(markOf('code').promise, timeout, 'the code on screen');
+      atCode = await withTimeout(markOf('code').promise, timeout, 'the code and a readable QR on screen');
     } catch (err) {
-      throw await failure('code', err);
+      throw await failure(
+        'code',
+        new Error(`${String(err)}; QR decoded as: ${[...new Set(decoded)].join(', ') || 'nothing yet'}`),
+      );
     }
 
     const phoneUri =

@@ -3,8 +3,10 @@
  * baseline get the same one). It watches the DOM with a MutationObserver and timestamps, in the
  * requestAnimationFrame callback of the frame that first paints them:
  *  - `textAt`: the user code as visible text ([data-testid=user-code]);
- *  - `codeAt`: the user code AND the QR drawn (canvas with non-blank pixels, svg with shapes, or a
- *    loaded img). A page without any [data-testid=qr] (the baseline) counts as "code" at `textAt`;
+ *  - `codeAt`: the user code AND the QR drawn and readable: a canvas whose pixels, copied out
+ *    (`__benchCapture`, bench/qr.ts) and decoded in node (`__benchQr`), give the IdP's address for
+ *    the code on screen. The frame counts whose pixels decoded; the decoding itself happens after it. A page
+ *    without any [data-testid=qr] (the baseline) counts as "code" at `textAt`;
  *  - `signedInWall`: Date.now() when [data-testid=status][data-state=signed-in] and a non-empty
  *    [data-testid=api-result] are on screen.
  * Times are performance.now(), i.e. ms since navigation start (performance.timeOrigin).
@@ -13,6 +15,11 @@
  *
  * This function is serialised into the page: it must not use anything from its module scope.
  */
+
+import type { Capture } from './qr.ts';
+
+/** Side of the copy of the QR canvas that is decoded: 6 pixels or more a module for the codes the IdP sends. */
+export const CAPTURE_SIDE = 256;
 
 export interface ProbeState {
   textAt?: number;
@@ -41,10 +48,14 @@ declare global {
   interface Window {
     __bench?: ProbeState;
     __benchMark?: (name: string) => Promise<void>;
+    /** bench/qr.ts `captureCanvas`, installed before the probe. */
+    __benchCapture?: (el: Element, side: number) => Capture | undefined;
+    /** Node's answer: does this capture decode to the IdP's address for this user code? (Also reads the CDP metrics for `code`.) */
+    __benchQr?: (capture: Capture, userCode: string) => Promise<boolean>;
   }
 }
 
-export function probe(): void {
+export function probe(captureSide: number): void {
   if (window.__bench) return;
   const state: ProbeState = { codes: [], longTasks: [], sawQr: false };
   window.__bench = state;
@@ -125,6 +136,33 @@ export function probe(): void {
 
   let scheduled = false;
   let fallback: ReturnType<typeof setTimeout> | undefined;
+  /** A capture is with node being decoded. */
+  let deciding = false;
+  const later = (): void => {
+    // The QR may be drawn without any DOM mutation: look again a little later until it is.
+    fallback ??= setTimeout(() => {
+      fallback = undefined;
+      schedule();
+    }, 100);
+  };
+  /** Whether the QR in this frame is readable; the code moment is this frame's when it is. */
+  const readable = (qr: Element, code: string, at: number, wall: number): void => {
+    const capture = window.__benchCapture?.(qr, captureSide);
+    if (!capture || !window.__benchQr) return later();
+    deciding = true;
+    window.__benchQr(capture, code).then(
+      (ok) => {
+        deciding = false;
+        if (!ok) return later();
+        state.codeAt ??= at;
+        state.codeWall ??= wall;
+      },
+      () => {
+        deciding = false;
+        later();
+      },
+    );
+  };
   const check = (): void => {
     scheduled = false;
     const now = performance.now();
@@ -134,19 +172,14 @@ export function probe(): void {
       state.textAt = now;
       mark('text');
     }
-    if (code && state.codeAt === undefined) {
-      const hasQr = document.querySelector('[data-testid=qr]') !== null;
-      if (!hasQr || qrDrawn()) {
+    if (code && state.codeAt === undefined && !deciding) {
+      const qr = document.querySelector('[data-testid=qr]');
+      if (!qr) {
         state.codeAt = now;
         state.codeWall = Date.now();
         mark('code');
-      } else {
-        // The QR may be drawn without any DOM mutation: look again a little later until it is.
-        fallback ??= setTimeout(() => {
-          fallback = undefined;
-          schedule();
-        }, 100);
-      }
+      } else if (qrDrawn()) readable(qr, code, now, Date.now());
+      else later();
     }
     if (state.signedInWall === undefined && signedIn()) {
       state.signedInAt = now;

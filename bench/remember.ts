@@ -126,6 +126,7 @@ export async function benchRemember(browser: Browser, stack: Stack, runs: number
             phone,
             approvals: stack.idp.approvals,
             tokenEndpoint: `${stack.idp.issuer}/token`,
+            verificationUri: `${stack.idp.issuer}/device`,
             profile: TV,
             target: 'baseline',
             url: baselineUrl(stack),

@@ -7,13 +7,17 @@
  * building into bench/results/dist), BENCH_PROFILES (e.g. "tv"), BENCH_OUT (results file, default
  * bench/results.json), BENCH_NO_SOAK=1, BENCH_COMPARE=dir1,dir2 (further builds, run interleaved with
  * the app and the baseline and compared with the app), BENCH_STRICT=1 (exit 1 when a budget fails; by default the
- * bench reports and exits 0, since timings on a shared machine are not a test).
+ * bench reports and exits 0, since timings on a shared machine are not a test), BENCH_BEFORE (the results to
+ * compare with, default bench/results-before.json: the figures from before the boot path, issue 14),
+ * BENCH_TRACES (traced loads per page and profile for the time breakdown, default 3).
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { PROFILES, timingRun, type RunSample, type Target } from './measure.ts';
 import {
+  beforeAfterTable,
+  breakdownTable,
   budgets,
   budgetTable,
   compareTable,
@@ -21,10 +25,12 @@ import {
   profileTable,
   sizeTable,
   soakTable,
+  type Before,
   type ProfileStats,
 } from './report.ts';
 import { checkSize } from './size.ts';
 import { soakRefreshes, soakRenewals, type SoakResult } from './soak.ts';
+import { traceBreakdown, type Breakdown } from './trace.ts';
 import {
   appUrl,
   baselineUrl,
@@ -39,6 +45,21 @@ import {
 } from './stack.ts';
 
 const IDP_INTERVAL_S = 1;
+
+/** An earlier results.json, its samples summed up again the way this run's are. */
+async function readBefore(file: string): Promise<Before | undefined> {
+  let saved: { machine?: { date?: string }; samples?: RunSample[] };
+  try {
+    saved = JSON.parse(await readFile(file, 'utf8')) as typeof saved;
+  } catch {
+    return undefined;
+  }
+  const samples = saved.samples ?? [];
+  const profiles: Before['profiles'] = {};
+  for (const name of new Set(samples.map((s) => s.profile)))
+    profiles[name] = profileStats(samples.filter((s) => s.profile === name));
+  return { label: `${path.relative(repoRoot, file)}, ${saved.machine?.date?.slice(0, 10) ?? 'undated'}`, profiles };
+}
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -80,6 +101,7 @@ async function main(): Promise<number> {
   const phone = await Phone.open(browser);
   const samples: RunSample[] = [];
   const soak: SoakResult[] = [];
+  const traced: Record<string, Record<string, Breakdown[]>> = {};
   try {
     for (const profile of profiles) {
       for (let i = 0; i < runs; i++) {
@@ -93,6 +115,7 @@ async function main(): Promise<number> {
             phone,
             approvals: stack.idp.approvals,
             tokenEndpoint: `${stack.idp.issuer}/token`,
+            verificationUri: `${stack.idp.issuer}/device`,
             profile,
             target,
             url:
@@ -109,6 +132,16 @@ async function main(): Promise<number> {
         log(
           `${profile.name} run ${i + 1}/${runs}: ${last.map((s) => `${s.target} code ${s.codeAt.toFixed(0)} ms, signed in ${s.approvalToSignedIn} ms after approval`).join('; ')}`,
         );
+      }
+    }
+    // Where the time goes: a few traced loads per page (tracing slows a page, so not the timed runs).
+    const traces = intEnv('BENCH_TRACES', 3);
+    for (const profile of profiles) {
+      log(`${profile.name}: ${traces} traced loads per page`);
+      const pages = (traced[profile.label] = { app: [] as Breakdown[], baseline: [] as Breakdown[] });
+      for (let i = 0; i < traces; i++) {
+        pages.baseline.push(await traceBreakdown(browser, baselineUrl(stack), profile));
+        pages.app.push(await traceBreakdown(browser, appUrl(stack), profile));
       }
     }
     if (process.env.BENCH_NO_SOAK !== '1' && !variantDirs.length) {
@@ -128,8 +161,17 @@ async function main(): Promise<number> {
   const tvProfile = PROFILES.find((p) => p.name === 'tv')!;
   const tv = stats.tv;
   const budgetList = tv
-    ? budgets({ tv, intervalMs: IDP_INTERVAL_S * 1000, rttMs: tvProfile.network?.latencyMs ?? 0, soak })
+    ? budgets({
+        tv,
+        desktop: stats.desktop,
+        intervalMs: IDP_INTERVAL_S * 1000,
+        rttMs: tvProfile.network?.latencyMs ?? 0,
+        soak,
+      })
     : [];
+  const before = await readBefore(
+    process.env.BENCH_BEFORE ? path.resolve(process.env.BENCH_BEFORE) : path.join(benchDir, 'results-before.json'),
+  );
   const problems = [...new Set(samples.flatMap((s) => s.problems.map((p) => `${s.target}: ${p}`)))];
   const calibration = Object.fromEntries(
     samples
@@ -176,6 +218,14 @@ async function main(): Promise<number> {
       out.push('');
     }
   }
+  if (before) {
+    out.push(beforeAfterTable(before, stats, Object.fromEntries(profiles.map((p) => [p.name, p.label]))));
+    out.push('');
+  }
+  for (const [label, pages] of Object.entries(traced)) {
+    out.push(breakdownTable(`${label}: where the time before the code goes (traced, medians)`, pages));
+    out.push('');
+  }
   out.push(sizeTable(size));
   out.push('');
   if (soak.length) {
@@ -211,6 +261,7 @@ async function main(): Promise<number> {
     calibrationMs: calibration,
     soak,
     budgets: budgetList,
+    breakdown: traced,
     problems,
     samples,
     durationMs: Date.now() - started,

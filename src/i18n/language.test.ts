@@ -64,6 +64,17 @@ describe('formatClock', () => {
   it('writes the digits of the language', () => {
     expect(formatClock('ar-EG', 65)).toBe('١:٠٥');
   });
+
+  it('writes what Intl writes, in every language, also where it needs no Intl', () => {
+    for (const lang of ['en', 'de-AT', 'fr', 'es', 'ja', 'ar-EG']) {
+      const [m, ss] = [
+        new Intl.NumberFormat(lang, { useGrouping: false }),
+        new Intl.NumberFormat(lang, { minimumIntegerDigits: 2, useGrouping: false }),
+      ];
+      for (const seconds of [0, 9, 59, 60, 65, 599, 3600])
+        expect(formatClock(lang, seconds)).toBe(`${m.format(Math.floor(seconds / 60))}:${ss.format(seconds % 60)}`);
+    }
+  });
 });
 
 describe('splitAround', () => {

@@ -10,10 +10,10 @@ import { resolveMetadata, routedNet } from '../core/endpoints';
 import { createDPoPKeys, dpopWithKeys } from '../core/dpop';
 import { ServerTime, withClockSkew } from '../core/server-time';
 import { backoff } from '../core/backoff';
-import { pollForTokens, requestDeviceCode } from '../core/device-flow';
+import { pollForTokens, requestDeviceCode, type DeviceCode } from '../core/device-flow';
 import { AppError } from '../core/errors';
 import { emptyDebugLog, withMetadata, withNote, withRequest, type DebugLog } from '../core/debug-log';
-import type { Net } from '../core/transport';
+import type { Net, RequestRecord } from '../core/transport';
 import { authorizedFetch, callApi, type AuthorizedRequest } from '../core/api';
 import { whoIsSignedIn } from '../core/identity';
 import { keepFresh } from '../core/refresh-schedule';
@@ -71,6 +71,19 @@ export interface SessionDeps {
   indexedDB?: IDBFactory;
 }
 
+/**
+ * What the boot path (src/boot) already asked before this session existed, each answer as the
+ * promise of the request that got it: config.json, the IdP's metadata, the first code. A missing
+ * one was not asked; a rejected one failed and is shown and retried as the session's own failure.
+ */
+export interface BootHead {
+  configFile?: Promise<ConfigFile>;
+  metadata?: Promise<AuthorizationServer>;
+  code?: Promise<DeviceCode>;
+  /** With config `debug`: the boot path's requests, oldest first. */
+  requests?: RequestRecord[];
+}
+
 interface Ready {
   config: Config;
   net: Net;
@@ -116,6 +129,7 @@ export class Session {
   remembering: RememberState | undefined = $state.raw();
 
   #deps: SessionDeps;
+  #head: BootHead | undefined;
   #run: AbortController | undefined;
   #ready: Ready | undefined;
   #tokens: Tokens | undefined;
@@ -144,6 +158,24 @@ export class Session {
   /** The page's URL, whose query the config is read from (the UI takes `lang` from it before config is valid). */
   get url(): URL {
     return this.#deps.url;
+  }
+
+  /**
+   * Start from where the boot path got to: each step uses the boot path's answer once instead of
+   * asking again, so the code already on screen is the one polled for (same deadline, no second
+   * device authorization request), and a failure shows and retries as if the session had met it.
+   */
+  adopt(head: BootHead): void {
+    this.#head = { ...head };
+    if (head.requests?.length) this.debug = head.requests.reduce(withRequest, emptyDebugLog());
+    this.start();
+  }
+
+  /** The boot path's answer for this step, once. */
+  #fromBoot<K extends 'configFile' | 'metadata' | 'code'>(step: K): BootHead[K] {
+    const answer = this.#head?.[step];
+    if (this.#head) this.#head[step] = undefined;
+    return answer;
   }
 
   /** Start (or start over): config, discovery, a code. */
@@ -328,7 +360,7 @@ export class Session {
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a one-off address, not state
     const address = new URL('config.json', url).href;
     const attempt = async () => {
-      const loaded = await loadConfigFile({ fetch, clock }, address, signal);
+      const loaded = await (this.#fromBoot('configFile') ?? loadConfigFile({ fetch, clock }, address, signal));
       if (loaded.problem && isPassing(loaded.problem)) throw configError([loaded.problem]);
       return loaded;
     };
@@ -361,7 +393,7 @@ export class Session {
       net.onRequest = (record) => (this.debug = withRequest(this.debug ?? emptyDebugLog(), record));
     }
     // Discovery or the endpoints from config; in proxy mode the IdP's requests go through the proxy path.
-    const as = await this.#withRetry(signal, () => resolveMetadata(net, config, signal));
+    const as = await this.#withRetry(signal, () => this.#fromBoot('metadata') ?? resolveMetadata(net, config, signal));
     if (this.debug) this.debug = withMetadata(this.debug, as);
     return { config, net: routedNet(net, config, as), as, client: { client_id: config.client_id }, readAt };
   }
@@ -410,7 +442,7 @@ export class Session {
     for (;;) {
       this.phase = { status: 'requesting' };
       const flow = { net, as, client, config, random: this.#deps.random };
-      const code = await this.#withRetry(signal, () => requestDeviceCode(flow, signal));
+      const code = await this.#withRetry(signal, () => this.#fromBoot('code') ?? requestDeviceCode(flow, signal));
       const shown = {
         status: 'code',
         user_code: code.user_code,

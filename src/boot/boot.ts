@@ -1,0 +1,71 @@
+/**
+ * The page's first script, small so that it runs one round trip after the page. It starts the
+ * network at once: config.json (index.html preloads it), discovery as soon as the issuer is known
+ * (./prefetch.ts), the QR encoder and the language's words; then ./flow (a chunk index.html
+ * preloads beside this one) asks for the code and paints it into index.html's markup. Only then
+ * does the app load (Svelte, the session, every screen: ../main.ts) and take over from there.
+ */
+import '../polyfills';
+import '../ui/global.css';
+import './boot.css';
+import { systemClock } from '../core/clock';
+import { parseConfig, type Config } from '../core/config';
+import { loadConfigFile } from '../core/config-file';
+import { pickLanguage } from '../i18n/language';
+import { loadQr } from '../ui/qr';
+import { loadCatalogue } from './catalogues';
+import type { BootOutcome } from './flow';
+import { Prefetch } from './prefetch';
+
+/** A screen whose app chunk failed to load (network) cannot poll: it starts over after this long. */
+const RELOAD_MS = 10_000;
+
+const url = new URL(location.href);
+const query = url.searchParams;
+const prefetch = new Prefetch((...args) => fetch(...args));
+
+/** Discovery straight at the issuer, when one is needed (proxy mode's routing is the core's to do). */
+function speculate(config: Config): void {
+  if (config.proxy || (config.device_authorization_endpoint && config.token_endpoint)) return;
+  prefetch.discovery(config.issuer);
+}
+
+// The URL wins over config.json for the issuer, so with the issuer in the URL discovery need not
+// wait for the file. The URL alone is checked as the full config will be; client_id (usually in
+// the file) is a stand-in here, as only the issuer and how to reach it are used. If config.json
+// then routes discovery elsewhere (proxy, endpoints), the core asks for that instead.
+if (query.get('issuer')) {
+  const fromUrl = parseConfig({ client_id: '-' }, query, url);
+  if (fromUrl.ok) speculate(fromUrl.config);
+}
+const configFile = loadConfigFile(
+  { fetch: (...args) => fetch(...args), clock: systemClock },
+  new URL('config.json', url).href,
+);
+void configFile.then(({ file }) => {
+  const parsed = parseConfig(file, query, url);
+  if (parsed.ok) speculate(parsed.config);
+});
+// The URL's or the browser's language now; ./flow switches if config.json names another.
+void loadCatalogue(pickLanguage(query.get('lang') ?? undefined, navigator.languages ?? [navigator.language]));
+loadQr().catch(() => undefined);
+
+const root = document.getElementById('boot')!;
+import('./flow')
+  .then((flow) => flow.run({ url, configFile, fetch: prefetch.fetch, root }))
+  .catch((err: unknown): BootOutcome => {
+    // Without its chunk (or with a bug) the boot path has nothing to hand over: the session starts
+    // from the beginning, and the failure is still reported.
+    void Promise.reject(err);
+    return { head: {}, settled: false };
+  })
+  .then(async ({ head, settled, screen }) => {
+    let app: typeof import('../main');
+    try {
+      app = await import('../main');
+    } catch {
+      setTimeout(() => location.reload(), RELOAD_MS);
+      return;
+    }
+    await app.startApp({ head, settled, root, release: () => screen?.release() });
+  });

@@ -1,0 +1,84 @@
+/**
+ * The boot path's share of the sign-in, in a chunk index.html preloads beside the first script:
+ * config, the IdP's metadata and the first code, asked with the core's own functions (the app's
+ * chunks share them: same requests, same checks of the answers), then the code on screen. What it
+ * got, answers and failures alike, goes to the session (Session.adopt), which goes on from there.
+ */
+import { systemClock } from '../core/clock';
+import { parseConfig } from '../core/config';
+import type { ConfigFile } from '../core/config-file';
+import { requestDeviceCode } from '../core/device-flow';
+import { resolveMetadata, routedNet } from '../core/endpoints';
+import type { Net, RequestRecord } from '../core/transport';
+import { pickLanguage } from '../i18n/language';
+import type { BootHead } from '../session/session.svelte';
+import { loadQr } from '../ui/qr';
+import { loadCatalogue } from './catalogues';
+import { afterThisTask } from './schedule';
+import { BootScreen } from './screen';
+
+export interface BootStart {
+  url: URL;
+  /** config.json as the boot script started reading it. */
+  configFile: Promise<ConfigFile>;
+  /** The network, with the requests the boot script sent ahead (./prefetch.ts). */
+  fetch: typeof fetch;
+  /** index.html's code screen. */
+  root: HTMLElement;
+}
+
+export interface BootOutcome {
+  head: BootHead;
+  /**
+   * Every step asked has its answer in `head`, so the session gets as far as the boot path did
+   * without waiting on the network. False when the session's own start-up must decide.
+   */
+  settled: boolean;
+  /** The code screen it painted, if it got that far. */
+  screen?: BootScreen;
+}
+
+export async function run(start: BootStart): Promise<BootOutcome> {
+  const { url } = start;
+  const screen = new BootScreen(start.root);
+  const head: BootHead = { configFile: start.configFile };
+  const { file, problem } = await start.configFile;
+  const parsed = parseConfig(file, url.searchParams, url);
+  // A bad config is the session's to name: it reads the same file and finds the same problems.
+  if (problem || !parsed.ok) return { head, settled: true, screen };
+  const config = parsed.config;
+  // config `remember`: the session looks for a remembered sign-in first, so no code is asked for here.
+  if (config.remember) return { head, settled: false, screen };
+
+  const lang = pickLanguage(config.lang, navigator.languages ?? [navigator.language]);
+  const words = loadCatalogue(lang).then((messages) => screen.configure(config, lang, messages));
+  const net: Net = {
+    fetch: start.fetch,
+    clock: systemClock,
+    appOrigin: url.origin,
+    client_id: config.client_id,
+    allowHttpHost: config.allow_http_host,
+  };
+  if (config.debug) {
+    const requests: RequestRecord[] = [];
+    net.onRequest = (record) => requests.push(record);
+    head.requests = requests;
+  }
+  try {
+    head.metadata = resolveMetadata(net, config);
+    const as = await head.metadata;
+    screen.status('requesting');
+    const client = { client_id: config.client_id };
+    head.code = requestDeviceCode({ net: routedNet(net, config, as), as, client, config });
+    // What does not depend on the code is done while the request is out, not before it leaves.
+    void words.then(() => afterThisTask(() => screen.prepare()));
+    const code = await head.code;
+    await words;
+    // The same rule as the session's (RFC 8628 §3.3.1): the complete URI when the IdP sent one.
+    screen.showCode(code, code.verification_uri_complete ?? code.verification_uri);
+    screen.drawQr(loadQr());
+  } catch {
+    // The failed step's promise is in `head`: the session shows it and retries as its own.
+  }
+  return { head, settled: true, screen };
+}

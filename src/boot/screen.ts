@@ -1,0 +1,193 @@
+/**
+ * index.html's code screen (#boot) filled in before the app has loaded: the words, the theme, the
+ * code, the address, the countdown and the QR, as App.svelte shows them (same elements, classes,
+ * words and hooks), so that the app can take its place in one frame with nothing moving. Each
+ * `data-testid` hook is set together with its content, so a hook never shows an empty value.
+ */
+import type { Config } from '../core/config';
+import type { DeviceCode } from '../core/device-flow';
+import type { MessageKey, ScreenMessages as Messages } from '../i18n/en';
+import { direction, formatClock, type Language } from '../i18n/language';
+import { codeParts, lookalikes, spelled } from '../ui/code-text';
+import { drawQr, type QrEncoder } from '../ui/qr';
+import { resolveTheme } from '../ui/theme';
+import { translate } from './catalogues';
+import { afterNextPaint } from './schedule';
+
+export type BootState = 'starting' | 'requesting' | 'code';
+
+const STATUS: Record<BootState, MessageKey> = {
+  starting: 'status_starting',
+  requesting: 'status_requesting',
+  code: 'status_code',
+};
+
+const text = (s: string) => document.createTextNode(s);
+
+/** What `el.replaceChildren(...)` does; that came with Chromium 86 and Safari 14, after the TV engines. */
+function fill(el: Element, ...children: (Node | string)[]): void {
+  el.textContent = '';
+  el.append(...children);
+}
+
+function span(className: string, ...children: (Node | string)[]): HTMLSpanElement {
+  const el = document.createElement('span');
+  el.className = className;
+  el.append(...children);
+  return el;
+}
+
+export class BootScreen {
+  readonly root: HTMLElement;
+  #lang: Language = 'en';
+  #messages: Messages | undefined;
+  #state: BootState = 'starting';
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #qr: { canvas: HTMLCanvasElement; uri: string } | undefined;
+
+  constructor(root: HTMLElement) {
+    this.root = root;
+  }
+
+  /** An element of index.html's markup (it is there: the markup and this class go together). */
+  #el<T extends Element = HTMLElement>(selector: string): T {
+    return this.root.querySelector<T>(selector)!;
+  }
+
+  #t(key: MessageKey, params?: Record<string, string | number>): string {
+    return translate(this.#messages!, key, params);
+  }
+
+  /** The configuration's look and the language's words in the header, as App.svelte's effects apply them. */
+  configure(config: Config, lang: Language, messages: Messages): void {
+    this.#lang = lang;
+    this.#messages = messages;
+    const html = document.documentElement;
+    html.lang = lang;
+    html.dir = direction(lang);
+    const theme = resolveTheme(config.theme, config.accent);
+    html.setAttribute('data-theme', theme.theme);
+    html.style.setProperty('--accent', theme.accent);
+    html.style.setProperty('--on-accent', theme.onAccent);
+    if (config.kiosk) html.setAttribute('data-kiosk', '');
+    const title = config.title ?? this.#t('title');
+    document.title = title;
+    this.#el('.title').textContent = title;
+    if (config.logo) {
+      const logo = document.createElement('img');
+      logo.className = 'logo';
+      logo.src = config.logo.href;
+      logo.alt = '';
+      this.#el('.brand').prepend(logo);
+    }
+    this.status(this.#state);
+  }
+
+  /**
+   * The code screen's words, still hidden, for while the device authorization request is out:
+   * then the code's arrival has little left to do. Laying the hidden screen out finds its fonts
+   * (slow the first time on some engines), the code's too through a placeholder in its place.
+   * Call after `configure`; once is enough (`showCode` calls it if it has not run yet).
+   */
+  prepare(): void {
+    if (this.root.hasAttribute('data-words')) return;
+    const instruction = this.#t('code_instruction');
+    const at = instruction.indexOf('{uri}');
+    const address = this.#el('.uri');
+    fill(this.#el('.go'), text(instruction.slice(0, at)), address, text(instruction.slice(at + '{uri}'.length)));
+    fill(this.#el('.code'), span('group', '0'));
+    const template = this.#t('code_expires');
+    const place = template.indexOf('{time}');
+    const clock = this.#el('time');
+    fill(
+      this.#el('.countdown'),
+      text(place < 0 ? `${template} ` : template.slice(0, place)),
+      clock,
+      text(place < 0 ? '' : template.slice(place + '{time}'.length)),
+    );
+    // Only the bar and the text, as Countdown.svelte renders them (no markup whitespace).
+    fill(this.#el('.expires'), this.#el('.bar'), this.#el('.countdown'));
+    // Where the clock needs Intl.NumberFormat (src/i18n/language.ts), its first one is made now.
+    clock.textContent = formatClock(this.#lang, 0);
+    this.#el('.new-code').textContent = this.#t('new_code');
+    this.#el('.frame').setAttribute('aria-label', this.#t('qr_label'));
+    this.#el('.scan').textContent = this.#t('code_scan');
+    this.root.setAttribute('data-words', '');
+  }
+
+  status(state: BootState): void {
+    this.#state = state;
+    const status = this.#el('[data-testid=status]');
+    status.setAttribute('data-state', state);
+    if (this.#messages) status.textContent = this.#t(STATUS[state]);
+  }
+
+  /** The code, its address and its countdown (App.svelte's code screen, UserCode, Countdown); `configure` came first. */
+  showCode(code: DeviceCode, qrUri: string): void {
+    this.prepare();
+    const uri = /^(https?:\/\/)?(.*)$/.exec(code.verification_uri)!;
+    const address = this.#el('.uri');
+    fill(address, ...(uri[1] ? [span('scheme', uri[1])] : []), text(uri[2] ?? ''));
+    address.setAttribute('data-testid', 'verification-uri');
+
+    const userCode = this.#el('.code');
+    userCode.style.setProperty('--chars', String(Array.from(code.user_code).length));
+    userCode.setAttribute('aria-label', this.#t('code_label', { spelled: spelled(code.user_code) }));
+    fill(
+      userCode,
+      ...codeParts(code.user_code).map((part) =>
+        span(
+          part.separator ? 'sep' : part.gap ? 'group gap' : 'group',
+          ...Array.from(part.text).map((c) => (c === '0' ? span('zero', c) : c)),
+        ),
+      ),
+    );
+    userCode.setAttribute('data-testid', 'user-code');
+
+    const confusable = lookalikes(code.user_code);
+    const hint = this.#el('.lookalikes');
+    hint.classList.toggle('hidden', !confusable.length);
+    hint.textContent = confusable.length ? this.#t('code_lookalikes', { chars: confusable.join(' ') }) : ' ';
+    hint.setAttribute('data-testid', 'lookalikes');
+
+    const clock = this.#el('time');
+    const tick = () => (clock.textContent = formatClock(this.#lang, Math.max(0, code.expires_at - Date.now()) / 1000));
+    tick();
+    this.#timer = setInterval(tick, 1000);
+    this.#el('.expires').setAttribute('data-testid', 'expires');
+
+    const button = this.#el('.new-code');
+    button.setAttribute('data-testid', 'new-code');
+    const canvas = this.#el<HTMLCanvasElement>('.qr');
+    canvas.setAttribute('data-uri', qrUri);
+    canvas.setAttribute('data-testid', 'qr');
+    this.#qr = { canvas, uri: qrUri };
+
+    this.root.setAttribute('data-code', '');
+    this.status('code');
+    // As App.svelte does on every screen: OK on the remote lands on the primary action.
+    button.focus();
+  }
+
+  /**
+   * Draws the code's QR (src/ui/qr.ts, as QrCode.svelte draws it) once the encoder is there, and
+   * never in the frame that shows the code's text: encoding costs a slow TV tens of milliseconds,
+   * which the text need not wait for. The QR follows in the next frame.
+   */
+  drawQr(encoder: Promise<QrEncoder>): void {
+    afterNextPaint(() =>
+      encoder.then(
+        (e) => {
+          if (this.#qr) drawQr(this.#qr.canvas, this.#qr.uri, e);
+        },
+        () => undefined, // no encoder (its chunk failed): the text and the address suffice
+      ),
+    );
+  }
+
+  /** Stops this screen's own work (its timer, a QR still to draw); the app's screen replaces the markup. */
+  release(): void {
+    clearInterval(this.#timer);
+    this.#qr = undefined;
+  }
+}

@@ -1,0 +1,60 @@
+import jsQR from 'jsqr';
+import { describe, expect, it } from 'vitest';
+import { darkRuns, loadQr, QUIET_ZONE, runRects } from './qr';
+
+/** The rectangles drawn as a canvas would hold them: white, then black rectangles (RGBA). */
+function render(text: string, side: number, encoder: Awaited<ReturnType<typeof loadQr>>) {
+  const { size, runs } = darkRuns(encoder.create(text, { errorCorrectionLevel: 'M' }));
+  const rects = runRects(size, runs, side);
+  const px = new Uint8ClampedArray(side * side * 4).fill(255);
+  for (const [x, y, w, h] of rects)
+    for (let row = y; row < y + h; row++)
+      for (let col = x; col < x + w; col++) px.fill(0, (row * side + col) * 4, (row * side + col) * 4 + 3);
+  return { size, rects, px };
+}
+
+const ADDRESSES = [
+  'https://idp.example/device?user_code=BCDF-GHJK',
+  'http://127.0.0.1:4010/device?user_code=WXYZ-1234',
+  `https://login.example.com/realms/${'signage-'.repeat(12)}/device?user_code=QWERTY-ZXCV`,
+];
+
+describe('the QR code drawing', () => {
+  for (const side of [300, 333, 561, 1123]) {
+    it(`reads back as the address at ${side} device pixels`, async () => {
+      const encoder = await loadQr();
+      for (const text of ADDRESSES) {
+        const { px } = render(text, side, encoder);
+        expect(jsQR(px, side, side)?.data).toBe(text);
+      }
+    });
+  }
+
+  it('puts every edge on a whole pixel and keeps a 4-module quiet zone on each side', async () => {
+    const encoder = await loadQr();
+    const side = 561;
+    const { size, rects } = render(ADDRESSES[0]!, side, encoder);
+    const zone = Math.round((QUIET_ZONE * side) / (size + 2 * QUIET_ZONE));
+    for (const [x, y, w, h] of rects) {
+      for (const v of [x, y, w, h]) expect(Number.isInteger(v)).toBe(true);
+      expect(Math.min(x, y)).toBeGreaterThanOrEqual(zone);
+      expect(Math.max(x + w, y + h)).toBeLessThanOrEqual(side - zone);
+    }
+    // The finder pattern's top row (7 dark modules) starts the symbol in its top-left corner.
+    expect(rects[0]).toEqual([zone, zone, expect.any(Number), expect.any(Number)]);
+  });
+
+  it('merges each row’s neighbouring dark modules into one rectangle', async () => {
+    const encoder = await loadQr();
+    const qr = encoder.create(ADDRESSES[0]!, { errorCorrectionLevel: 'M' });
+    const { runs } = darkRuns(qr);
+    let dark = 0;
+    for (let row = 0; row < qr.modules.size; row++)
+      for (let col = 0; col < qr.modules.size; col++) dark += qr.modules.get(row, col) ? 1 : 0;
+    expect(runs.reduce((sum, [, , length]) => sum + length, 0)).toBe(dark);
+    for (const [row, col, length] of runs) {
+      expect(col === 0 || !qr.modules.get(row, col - 1)).toBe(true);
+      expect(col + length === qr.modules.size || !qr.modules.get(row, col + length)).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * The QR code of the verification URI, drawn once onto a canvas the size it is shown at, in device
+ * pixels: black modules on white, with the 4-module quiet zone the QR standard (ISO/IEC 18004) asks
+ * for. Module edges fall on whole pixels, so the code is sharp without a re-draw when CSS
+ * shows it, and a slow TV spends one fillRect per run of dark modules instead of a loop over every
+ * pixel. Used by the boot path (src/boot) and by QrCode.svelte, so both draw the same pixels.
+ */
+import type { QRCode } from 'qrcode';
+
+export type QrEncoder = { create(text: string, options: { errorCorrectionLevel: 'M' }): QRCode };
+
+/** Modules of white around the symbol. */
+export const QUIET_ZONE = 4;
+/** Side in device pixels when the canvas is not laid out (hidden): enough for a phone at a few metres. */
+const FALLBACK_SIDE = 480;
+
+let loading: Promise<QrEncoder> | undefined;
+let loaded: QrEncoder | undefined;
+
+/**
+ * The encoder alone (its own chunk, without the library's renderers), fetched once however often
+ * asked for: the boot path starts it at once, the screen's component finds it loaded.
+ */
+export function loadQr(): Promise<QrEncoder> {
+  loading ??= import('qrcode/lib/core/qrcode.js').then((m: { default?: QrEncoder } & Partial<QrEncoder>) => {
+    loaded = m.create ? (m as QrEncoder) : m.default!;
+    return loaded;
+  });
+  return loading;
+}
+
+/** The encoder when it has already loaded: a component can then draw in the same frame it mounts. */
+export const loadedQr = (): QrEncoder | undefined => loaded;
+
+/** One horizontal run of dark modules: row, first column, length (in modules, quiet zone excluded). */
+export type Run = [row: number, col: number, length: number];
+
+/** The symbol as runs of dark modules, row by row. */
+export function darkRuns(qr: QRCode): { size: number; runs: Run[] } {
+  const { size } = qr.modules;
+  const runs: Run[] = [];
+  for (let row = 0; row < size; row++) {
+    for (let col = 0; col < size;) {
+      if (!qr.modules.get(row, col)) {
+        col++;
+        continue;
+      }
+      let end = col + 1;
+      while (end < size && qr.modules.get(row, end)) end++;
+      runs.push([row, col, end - col]);
+      col = end;
+    }
+  }
+  return { size, runs };
+}
+
+/**
+ * Rectangles in device pixels for a canvas `side` pixels wide: module i (counted with the quiet
+ * zone) starts at round(i * side / total), so every edge is on a pixel and the symbol fills the side.
+ */
+export function runRects(size: number, runs: Run[], side: number): [x: number, y: number, w: number, h: number][] {
+  const total = size + 2 * QUIET_ZONE;
+  const edge = (i: number) => Math.round(((i + QUIET_ZONE) * side) / total);
+  return runs.map(([row, col, length]) => [
+    edge(col),
+    edge(row),
+    edge(col + length) - edge(col),
+    edge(row + 1) - edge(row),
+  ]);
+}
+
+/** What was drawn last: the same text at the same size is copied, not encoded again (the screen taking over from the boot path). */
+let last: { text: string; canvas: HTMLCanvasElement } | undefined;
+
+/** Draws `text` on `canvas` at its displayed size × devicePixelRatio. Call once per text. */
+export function drawQr(canvas: HTMLCanvasElement, text: string, encoder: QrEncoder): void {
+  const shown = canvas.getBoundingClientRect().width;
+  const side = shown > 0 ? Math.round(shown * (window.devicePixelRatio || 1)) : FALLBACK_SIDE;
+  canvas.width = side;
+  canvas.height = side;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  if (last && last.text === text && last.canvas !== canvas && last.canvas.width === side) {
+    ctx.drawImage(last.canvas, 0, 0);
+  } else {
+    const { size, runs } = darkRuns(encoder.create(text, { errorCorrectionLevel: 'M' }));
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, side, side);
+    ctx.fillStyle = '#000000';
+    for (const [x, y, w, h] of runRects(size, runs, side)) ctx.fillRect(x, y, w, h);
+  }
+  last = { text, canvas };
+}
