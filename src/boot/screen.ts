@@ -4,10 +4,11 @@
  * words and hooks), so that the app can take its place in one frame with nothing moving. Each
  * `data-testid` hook is set together with its content, so a hook never shows an empty value.
  */
+import { systemClock } from '../core/clock';
 import type { Config } from '../core/config';
 import type { DeviceCode } from '../core/device-flow';
 import type { MessageKey, ScreenMessages as Messages } from '../i18n/en';
-import { direction, formatClock, type Language } from '../i18n/language';
+import { direction, formatClock, splitAround, type Language } from '../i18n/language';
 import { codeParts, lookalikes, spelled } from '../ui/code-text';
 import { drawQr, type QrEncoder } from '../ui/qr';
 import { resolveTheme } from '../ui/theme';
@@ -80,6 +81,14 @@ export class BootScreen {
       logo.alt = '';
       this.#el('.brand').prepend(logo);
     }
+    // RFC 8628 §5.4: which screen this is, laid out now so that nothing moves when the code comes.
+    const name = this.#el('.screen-name');
+    if (config.screen_name) {
+      const [before, after] = splitAround(this.#t('code_screen'), 'name');
+      const bdi = document.createElement('bdi');
+      bdi.textContent = config.screen_name;
+      fill(name, text(before), bdi, text(after));
+    } else name.remove();
     this.status(this.#state);
   }
 
@@ -109,6 +118,7 @@ export class BootScreen {
     fill(this.#el('.expires'), this.#el('.bar'), this.#el('.countdown'));
     // Where the clock needs Intl.NumberFormat (src/i18n/language.ts), its first one is made now.
     clock.textContent = formatClock(this.#lang, 0);
+    this.#el('.caution').textContent = this.#t('code_caution');
     this.#el('.new-code').textContent = this.#t('new_code');
     this.#el('.frame').setAttribute('aria-label', this.#t('qr_label'));
     this.#el('.scan').textContent = this.#t('code_scan');
@@ -129,6 +139,8 @@ export class BootScreen {
     const address = this.#el('.uri');
     fill(address, ...(uri[1] ? [span('scheme', uri[1])] : []), text(uri[2] ?? ''));
     address.setAttribute('data-testid', 'verification-uri');
+    this.root.querySelector('.screen-name')?.setAttribute('data-testid', 'screen-name');
+    this.#el('.caution').setAttribute('data-testid', 'caution');
 
     const userCode = this.#el('.code');
     userCode.style.setProperty('--chars', String(Array.from(code.user_code).length));
@@ -151,7 +163,8 @@ export class BootScreen {
     hint.setAttribute('data-testid', 'lookalikes');
 
     const clock = this.#el('time');
-    const tick = () => (clock.textContent = formatClock(this.#lang, Math.max(0, code.expires_at - Date.now()) / 1000));
+    const tick = () =>
+      (clock.textContent = formatClock(this.#lang, Math.max(0, code.expires_at - systemClock.now()) / 1000));
     tick();
     this.#timer = setInterval(tick, 1000);
     this.#el('.expires').setAttribute('data-testid', 'expires');
