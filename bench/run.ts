@@ -29,6 +29,7 @@ import {
   type ProfileStats,
 } from './report.ts';
 import { checkSize } from './size.ts';
+import { benchRemember, type RememberBench } from './remember.ts';
 import { soakRefreshes, soakRenewals, type SoakResult } from './soak.ts';
 import { traceBreakdown, type Breakdown } from './trace.ts';
 import {
@@ -101,6 +102,7 @@ async function main(): Promise<number> {
   const phone = await Phone.open(browser);
   const samples: RunSample[] = [];
   const soak: SoakResult[] = [];
+  let remembered: RememberBench | undefined;
   const traced: Record<string, Record<string, Breakdown[]>> = {};
   try {
     for (const profile of profiles) {
@@ -149,6 +151,10 @@ async function main(): Promise<number> {
       soak.push(await soakRenewals(browser, stack, soakCheckpoints));
       log(`soak: ${soakCount} token refreshes`);
       soak.push(await soakRefreshes(browser, stack, phone, soakCheckpoints));
+    }
+    if (process.env.BENCH_NO_REMEMBER !== '1' && !variantDirs.length) {
+      log('remember: navigation -> signed in with a remembered session (TV profile)');
+      remembered = await benchRemember(browser, stack, runs);
     }
   } finally {
     await phone.close().catch(() => undefined);
@@ -232,6 +238,13 @@ async function main(): Promise<number> {
     out.push(soakTable(soak));
     out.push('');
   }
+  if (remembered) {
+    out.push(
+      `TV: remembered session, navigation -> signed in: median ${remembered.remembered.median.toFixed(0)} ms, ` +
+        `${remembered.ratio.toFixed(2)}x the floor's time to code (${remembered.baselineTimeToCode.median.toFixed(0)} ms)`,
+      '',
+    );
+  }
   if (budgetList.length) out.push(budgetTable(budgetList));
   if (problems.length) out.push('', `page problems seen: ${problems.slice(0, 10).join(' | ')}`);
   out.push(
@@ -260,6 +273,7 @@ async function main(): Promise<number> {
     profiles: stats,
     calibrationMs: calibration,
     soak,
+    remembered: remembered && { ...remembered, samples: undefined },
     budgets: budgetList,
     breakdown: traced,
     problems,
