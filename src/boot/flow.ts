@@ -9,6 +9,7 @@ import { parseConfig } from '../core/config';
 import type { ConfigFile } from '../core/config-file';
 import { requestDeviceCode } from '../core/device-flow';
 import { resolveMetadata, routedNet } from '../core/endpoints';
+import { ServerTime } from '../core/server-time';
 import type { Net, RequestRecord } from '../core/transport';
 import { pickLanguage } from '../i18n/language';
 import type { BootHead } from '../session/session.svelte';
@@ -58,6 +59,8 @@ export async function run(start: BootStart): Promise<BootOutcome> {
     appOrigin: url.origin,
     client_id: config.client_id,
     allowHttpHost: config.allow_http_host,
+    // The device authorization answer's Date tells the IdP's time before the session's first poll.
+    serverTime: (head.serverTime = new ServerTime(systemClock)),
   };
   if (config.debug) {
     const requests: RequestRecord[] = [];

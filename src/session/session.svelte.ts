@@ -82,6 +82,8 @@ export interface BootHead {
   code?: Promise<DeviceCode>;
   /** With config `debug`: the boot path's requests, oldest first. */
   requests?: RequestRecord[];
+  /** The IdP's clock as the boot path's answers told it (core/server-time.ts): the first poll's DPoP proof needs it. */
+  serverTime?: ServerTime;
 }
 
 interface Ready {
@@ -172,7 +174,7 @@ export class Session {
   }
 
   /** The boot path's answer for this step, once. */
-  #fromBoot<K extends 'configFile' | 'metadata' | 'code'>(step: K): BootHead[K] {
+  #fromBoot<K extends 'configFile' | 'metadata' | 'code' | 'serverTime'>(step: K): BootHead[K] {
     const answer = this.#head?.[step];
     if (this.#head) this.#head[step] = undefined;
     return answer;
@@ -550,7 +552,7 @@ export class Session {
    * clockSkew and the DPoP proofs' iat: a TV whose clock is off still signs in.
    */
   #withServerTime(ready: Ready): Ready {
-    const serverTime = new ServerTime(ready.net.clock);
+    const serverTime = this.#fromBoot('serverTime') ?? new ServerTime(ready.net.clock);
     return { ...ready, net: { ...ready.net, serverTime }, client: withClockSkew(ready.client, serverTime) };
   }
 
