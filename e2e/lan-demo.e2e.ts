@@ -33,7 +33,8 @@ test('with --host the TV, the QR code and every request name that address, and a
   tv.on('pageerror', (err) => problems.push(err.message));
   const hosts = new Set<string>();
   tv.on('request', (req) => hosts.add(new URL(req.url()).hostname));
-  await tv.goto(demo.app);
+  // The JSON view: the answer as the API sent it, token_type included (the room view shows only the schedule).
+  await tv.goto(`${demo.app}?api_view=json`);
 
   const { qrUri } = await codeOnScreen(tv);
   expect(new URL(qrUri).origin).toBe(demo.issuer);

@@ -30,14 +30,9 @@ function speculate(config: Config): void {
   prefetch.discovery(config.issuer);
 }
 
-// The URL wins over config.json for the issuer, so with the issuer in the URL discovery need not
-// wait for the file. The URL alone is checked as the full config will be; client_id (usually in
-// the file) is a stand-in here, as only the issuer and how to reach it are used. If config.json
-// then routes discovery elsewhere (proxy, endpoints), the core asks for that instead.
-if (query.get('issuer')) {
-  const fromUrl = parseConfig({ client_id: '-' }, query, url);
-  if (fromUrl.ok) speculate(fromUrl.config);
-}
+// Discovery waits for config.json even when the URL names the issuer: config.json may lock the
+// issuer (issue 11, `locked`), and a crafted link must not make the screen contact another server
+// at all. config.json is preloaded by index.html, so this costs little.
 const configFile = loadConfigFile(
   { fetch: (...args) => fetch(...args), clock: systemClock },
   new URL('config.json', url).href,
