@@ -235,7 +235,7 @@ export function requestOptions(net: Net, endpoint: Endpoint, signal?: AbortSigna
           endpoint,
           url: `${u.origin}${u.pathname}`,
           status,
-          ms: net.clock.now() - started,
+          ms: Math.round(net.clock.now() - started),
           oauth_error: seen.error,
           error: failure instanceof AppError ? { code: failure.code, details: failure.details } : undefined,
         });
