@@ -21,12 +21,18 @@ declare global {
 
 const origin = (url: string) => new URL(url).origin;
 
-/** A connection of the test's own from inside the frame, as the app's page would make one. */
-async function probe(frame: Frame, screenUrl: string): Promise<void> {
-  await frame.evaluate(async (embed) => {
-    const { connect } = (await import(embed)) as { connect(): Promise<Screen> };
-    window.__probe = await connect();
-  }, new URL('embed.js', screenUrl).href);
+/**
+ * The page's connection, taken from inside the frame as the app's own code would (connect() gives
+ * every caller in a page the same one). `fresh` loads a second copy of embed.js: a new channel.
+ */
+async function probe(frame: Frame, screenUrl: string, fresh = false): Promise<void> {
+  await frame.evaluate(
+    async (embed) => {
+      const { connect } = (await import(embed)) as { connect(): Promise<Screen> };
+      window.__probe = await connect();
+    },
+    new URL(fresh ? 'embed.js?fresh' : 'embed.js', screenUrl).href,
+  );
 }
 
 type Outcome = { status: number; body: string; headers: Record<string, string> } | { code: string; error: string };
@@ -254,7 +260,7 @@ test('1,000 junk messages in a second leave the screen responsive and signed in'
   await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
 
   // Once the bucket has refilled, a well-behaved connection is served again.
-  await probe(frame, app.url);
+  await probe(frame, app.url, true);
   await expect.poll(async () => ((await probeFetch(frame, api.url)) as { status?: number }).status).toBe(200);
   await tv.keyboard.press('Escape');
   await expect(tv.getByTestId('confirm-sign-out')).toBeVisible();

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker, type ApiAnswer, type ApiRequest } from '../broker/broker';
 import { remoteAction } from '../ui/remote';
-import { isBack, open, ScreenError, type Env, type Screen } from './embed';
+import { ANSWER_TIMEOUT_MS, isBack, open, ScreenError, type Env, type Screen } from './embed';
 
 const SCREEN = 'https://screens.example';
 const APP = 'https://rooms.example';
@@ -31,7 +31,7 @@ const opened: MessagePort[] = [];
 afterEach(() => opened.splice(0).forEach((p) => p.close()));
 
 function setup(options: { answers?: (ApiAnswer | Error | 'hang')[]; user?: string } = {}) {
-  const clock = { now: 0, ticks: [] as (() => void)[] };
+  const clock = { now: 0, ticks: [] as (() => void)[], timers: [] as { at: number; fn: () => void }[] };
   const calls = { back: 0, activity: 0, requests: [] as { request: ApiRequest; signal: AbortSignal }[] };
   const answers = options.answers ?? [];
   const appWindow = fakeWindow();
@@ -45,7 +45,9 @@ function setup(options: { answers?: (ApiAnswer | Error | 'hang')[]; user?: strin
     postMessage(data: unknown, targetOrigin: string, transfer: Transferable[]) {
       opened.push(...(transfer as MessagePort[]));
       if (targetOrigin === APP)
-        queueMicrotask(() => appWindow.dispatch('message', { data, origin: SCREEN, source: screenWindow, ports: transfer }));
+        queueMicrotask(() =>
+          appWindow.dispatch('message', { data, origin: SCREEN, source: screenWindow, ports: transfer }),
+        );
     },
   };
   const broker = new Broker({
@@ -55,7 +57,8 @@ function setup(options: { answers?: (ApiAnswer | Error | 'hang')[]; user?: strin
       fetch(request, signal) {
         calls.requests.push({ request, signal });
         const answer = answers.shift() ?? { status: 200, headers: new Headers(), body: '' };
-        if (answer === 'hang') return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+        if (answer === 'hang')
+          return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
         return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
       },
       user: () => options.user,
@@ -74,8 +77,13 @@ function setup(options: { answers?: (ApiAnswer | Error | 'hang')[]; user?: strin
       clock.ticks.push(fn);
       return () => clock.ticks.splice(clock.ticks.indexOf(fn), 1);
     },
+    after: (ms, fn) => {
+      const timer = { at: clock.now + ms, fn };
+      clock.timers.push(timer);
+      return () => clock.timers.splice(clock.timers.indexOf(timer), 1);
+    },
   };
-  return { broker, env, appWindow, screenWindow, calls, clock };
+  return { broker, env, appWindow, screenWindow, frameWindow, calls, clock };
 }
 
 /** Lets messages cross the channel: a round trip through the broker proves earlier ones arrived. */
@@ -142,6 +150,29 @@ describe('connect', () => {
     expect(calls.requests[0]!.signal.aborted).toBe(true);
   });
 
+  it('gives up on an answer that never comes (the channel was taken over) with timeout, and only then', async () => {
+    const { env, broker, clock, frameWindow } = setup({ user: 'Ada' });
+    const screen = await open(env);
+    // An answered call leaves no timer behind.
+    await screen.user();
+    expect(clock.timers).toEqual([]);
+    // Another hello from the frame takes the channel: this connection's messages now go nowhere.
+    const hello = { type: 'screen-signin', v: 1, op: 'hello' };
+    expect(broker.receive({ data: hello, origin: APP, source: frameWindow }, frameWindow)).toBe(true);
+    let settled = false;
+    const pending = screen.fetch(`${API}/x`).catch((e: unknown) => e);
+    void pending.then(() => (settled = true));
+    const fire = () => clock.timers.filter((t) => t.at <= clock.now).forEach((t) => t.fn());
+    clock.now += ANSWER_TIMEOUT_MS - 1;
+    fire();
+    // Let everything queued run (as src/core/test-clock.ts's flush does), then look.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(settled).toBe(false);
+    clock.now += 1;
+    fire();
+    expect(((await pending) as ScreenError).code).toBe('timeout');
+  });
+
   it('says who is signed in: the display name, or nothing', async () => {
     expect(await (await open(setup({ user: 'Ada Lovelace' }).env)).user()).toEqual({ name: 'Ada Lovelace' });
     expect(await (await open(setup().env)).user()).toEqual({});
@@ -182,7 +213,12 @@ describe('connect', () => {
     const { port1, port2 } = new MessageChannel();
     opened.push(port1, port2);
     const welcome = { type: 'screen-signin', v: 1, op: 'welcome', versions: [1] };
-    appWindow.dispatch('message', { data: welcome, origin: 'https://evil.example', source: fake.parent, ports: [port2] });
+    appWindow.dispatch('message', {
+      data: welcome,
+      origin: 'https://evil.example',
+      source: fake.parent,
+      ports: [port2],
+    });
     appWindow.dispatch('message', { data: welcome, origin: SCREEN, source: {}, ports: [port2] });
     clock.now = 5_000;
     clock.ticks.forEach((tick) => tick());

@@ -50,11 +50,18 @@ export interface Env {
   base: string;
   now(): number;
   every(ms: number, fn: () => void): () => void;
+  /** Calls `fn` once after `ms`; returns a function that cancels it. */
+  after(ms: number, fn: () => void): () => void;
 }
 
 const V = 1;
 const HELLO_EVERY_MS = 250;
 const ACTIVITY_EVERY_MS = 1_000;
+/**
+ * An answer that has not come by then never will (the channel was taken over or the screen went
+ * away): longer than the screen's own worst case, a request and a refresh and a retry of 15 s each.
+ */
+export const ANSWER_TIMEOUT_MS = 60_000;
 
 /** Statuses whose Response may not have a body (Fetch standard, "null body status"). */
 const NO_BODY = [204, 205, 304];
@@ -114,7 +121,17 @@ function session(env: Env, port: MessagePort): Screen {
   const ask = (message: AppMessage & { id: Id }) =>
     new Promise<Reply>((resolve, reject) => {
       if (over) return reject(new ScreenError('signed_out', 'the screen is not signed in'));
-      pending.set(message.id, { resolve, reject });
+      const cancel = env.after(ANSWER_TIMEOUT_MS, () => {
+        pending.delete(message.id);
+        reject(new ScreenError('timeout', 'the screen did not answer'));
+      });
+      const settle =
+        <T>(fn: (value: T) => void) =>
+        (value: T) => {
+          cancel();
+          fn(value);
+        };
+      pending.set(message.id, { resolve: settle(resolve), reject: settle(reject) });
       post(message);
     });
 
@@ -154,8 +171,7 @@ function session(env: Env, port: MessagePort): Screen {
     over = true;
     env.self.removeEventListener('keydown', onKey as EventListener);
     env.self.removeEventListener('pointerdown', onUse);
-    for (const waiting of pending.values())
-      waiting.reject(new ScreenError('signed_out', 'the screen signed out'));
+    for (const waiting of pending.values()) waiting.reject(new ScreenError('signed_out', 'the screen signed out'));
     pending.clear();
     port.close();
   }
@@ -204,11 +220,17 @@ function session(env: Env, port: MessagePort): Screen {
   };
 }
 
-/** Connects to the screen this page is framed by; rejects after `timeoutMs` without an answer. */
+let connecting: Promise<Screen> | undefined;
+
+/**
+ * Connects to the screen this page is framed by; rejects after `timeoutMs` without an answer. One
+ * connection per page: a second call gets the first one (a second channel would take over the
+ * first, whose calls would then go unanswered).
+ */
 export function connect(options: { timeoutMs?: number } = {}): Promise<Screen> {
   if (window.parent === window)
     return Promise.reject(new ScreenError('not_connected', 'this page is not in a screen’s frame'));
-  return open(
+  connecting ??= open(
     {
       screenOrigin: new URL(import.meta.url).origin,
       parent: window.parent,
@@ -219,7 +241,14 @@ export function connect(options: { timeoutMs?: number } = {}): Promise<Screen> {
         const timer = setInterval(fn, ms);
         return () => clearInterval(timer);
       },
+      after: (ms, fn) => {
+        const timer = setTimeout(fn, ms);
+        return () => clearTimeout(timer);
+      },
     },
     options.timeoutMs,
   );
+  // A failed attempt (no screen yet) may be tried again.
+  connecting.catch(() => (connecting = undefined));
+  return connecting;
 }
