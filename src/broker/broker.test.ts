@@ -174,7 +174,9 @@ describe('fetch', () => {
     const app = connect(broker, frame);
     const reply = await app.ask(fetchMessage({ url: 'https://attacker.example/collect' }));
     expect(reply).toMatchObject({ id: 1, ok: false, error: { code: 'not_allowed_origin' } });
-    expect(reply.ok === false && reply.error.message).toContain('https://attacker.example (allowed: https://api.example)');
+    expect(reply.ok === false && reply.error.message).toContain(
+      'https://attacker.example (allowed: https://api.example)',
+    );
     // Same host, other scheme or port: another origin.
     for (const url of ['http://api.example/x', 'https://api.example:8443/x'])
       expect(await app.ask(fetchMessage({ url }))).toMatchObject({ error: { code: 'not_allowed_origin' } });

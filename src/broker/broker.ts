@@ -280,7 +280,8 @@ export class Broker {
         if (this.#port !== port || this.#inFlight.get(id) !== controller) return;
         this.#inFlight.delete(id);
         // fetch's redirect: 'manual' gives an opaque status 0; the screen follows no redirects.
-        if (answer.status < 200 || answer.status > 599) return this.#fail(id, new Refusal('http', 'the API redirected'));
+        if (answer.status < 200 || answer.status > 599)
+          return this.#fail(id, new Refusal('http', 'the API redirected'));
         const headers: Record<string, string> = {};
         for (const name of ANSWER_HEADERS) {
           const value = answer.headers.get(name);
