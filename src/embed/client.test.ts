@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker, type ApiAnswer, type ApiRequest } from '../broker/broker';
 import { remoteAction } from '../ui/remote';
-import { ANSWER_TIMEOUT_MS, isBack, open, ScreenError, type Env, type Screen } from './embed';
+import { ANSWER_TIMEOUT_MS, isBack, open, ScreenError, type Env, type Screen } from './client';
 
 const SCREEN = 'https://screens.example';
 const APP = 'https://rooms.example';
