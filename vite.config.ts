@@ -29,6 +29,8 @@ function embed(): Plugin {
           sourcemap: false,
           minify: true,
           lib: { entry: 'src/embed/embed.ts', formats: ['es'], fileName: () => 'embed.js' },
+          // Vite keeps the whitespace of an ES library; this file is fetched by TVs, not bundled again.
+          rolldownOptions: { output: { minify: true } },
         },
       });
     },

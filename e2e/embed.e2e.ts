@@ -16,17 +16,24 @@ declare global {
     __probe?: Screen;
     __seen?: string[];
     __junk?: { ms: number; answered: number };
+    __keys?: string[];
   }
 }
 
 const origin = (url: string) => new URL(url).origin;
 
-/** A connection of the test's own from inside the frame, as the app's page would make one. */
-async function probe(frame: Frame, screenUrl: string): Promise<void> {
-  await frame.evaluate(async (embed) => {
-    const { connect } = (await import(embed)) as { connect(): Promise<Screen> };
-    window.__probe = await connect();
-  }, new URL('embed.js', screenUrl).href);
+/**
+ * The page's connection, taken from inside the frame as the app's own code would (connect() gives
+ * every caller in a page the same one). `fresh` loads a second copy of embed.js: a new channel.
+ */
+async function probe(frame: Frame, screenUrl: string, fresh = false): Promise<void> {
+  await frame.evaluate(
+    async (embed) => {
+      const { connect } = (await import(embed)) as { connect(): Promise<Screen> };
+      window.__probe = await connect();
+    },
+    new URL(fresh ? 'embed.js?fresh' : 'embed.js', screenUrl).href,
+  );
 }
 
 type Outcome = { status: number; body: string; headers: Record<string, string> } | { code: string; error: string };
@@ -264,13 +271,29 @@ test('1,000 junk messages in a second leave the screen responsive and signed in'
   await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
 
   // Once the bucket has refilled, a well-behaved connection is served again.
-  await probe(frame, app.url);
+  await probe(frame, app.url, true);
   await expect.poll(async () => ((await probeFetch(frame, api.url)) as { status?: number }).status).toBe(200);
+  // And the screen's own controls answer at once.
+  await tv.getByTestId('sign-out').focus();
   await tv.keyboard.press('Escape');
   await expect(tv.getByTestId('confirm-sign-out')).toBeVisible();
 });
 
-test('Back inside the app asks before signing out: cancel returns to the app, yes removes the frame', async ({
+/** Records the keys each window of the page gets, from now on. */
+async function recordKeys(tv: Page, frame: Frame): Promise<() => Promise<{ app: string[]; screen: string[] }>> {
+  const install = () => {
+    window.__keys = [];
+    addEventListener('keydown', (e) => window.__keys!.push(e.key), true);
+  };
+  await tv.evaluate(install);
+  await frame.evaluate(install);
+  return async () => ({
+    app: await frame.evaluate(() => window.__keys!.splice(0)),
+    screen: await tv.evaluate(() => window.__keys!.splice(0)),
+  });
+}
+
+test('Back inside the app asks before signing out: cancel returns keys to the app, yes removes the frame', async ({
   signIn,
   demoApp,
 }) => {
@@ -278,17 +301,23 @@ test('Back inside the app asks before signing out: cancel returns to the app, ye
   const frame = await appFrame(tv, demoApp.url);
   await expect(frame.getByTestId('demo-schedule').locator('li')).toHaveCount(3);
   await expect(tv.getByTestId('app-frame')).toBeFocused();
+  const keys = await recordKeys(tv, frame);
 
-  // The key goes to the app (it has focus); embed.js hands on the Back it left unused.
+  // The key goes to the app, not the screen; embed.js hands on the Back it left unused.
   await tv.keyboard.press('Escape');
   const dialog = tv.getByTestId('confirm-sign-out');
   await expect(dialog).toBeVisible();
+  expect(await keys()).toEqual({ app: ['Escape'], screen: [] });
   await expect(dialog.getByTestId('confirm-cancel')).toBeFocused();
   await tv.keyboard.press('Enter');
   await expect(dialog).toHaveCount(0);
   await expect(tv.getByTestId('app-frame')).toBeFocused();
+  expect(await keys()).toEqual({ app: [], screen: ['Enter'] });
 
+  // After the question, keys are the app's again.
   await tv.keyboard.press('Escape');
+  await expect(dialog).toBeVisible();
+  expect(await keys()).toEqual({ app: ['Escape'], screen: [] });
   await dialog.getByTestId('confirm-sign-out-yes').click();
   await expect(tv.getByTestId('app-frame')).toHaveCount(0);
   await codeOnScreen(tv);
@@ -302,7 +331,7 @@ test('the Sign out button removes the frame', async ({ signIn, demoApp }) => {
   await codeOnScreen(tv);
 });
 
-test('an idle screen warns the app with the time, then signs out and removes the frame', async ({
+test('keys in the app count as someone there; an idle screen warns the app with the time, a key cancels it, then it signs out and removes the frame', async ({
   signIn,
   demoApp,
 }) => {
@@ -313,21 +342,49 @@ test('an idle screen warns the app with the time, then signs out and removes the
   });
   const frame = await appFrame(tv, demoApp.url);
   await expect(frame.getByTestId('demo-status')).toContainText('Updated');
-
-  await tv.clock.fastForward(61_000);
-  await expect(tv.getByTestId('idle-warning')).toBeVisible();
+  await expect(tv.getByTestId('app-frame')).toBeFocused();
   const received = () => frame.evaluate(() => window.__received ?? []);
-  await expect.poll(async () => (await received()).some((m) => m.includes('"signing-out"'))).toBe(true);
-  const warning = (await received()).find((m) => m.includes('"signing-out"'))!;
-  const at = (JSON.parse(warning) as { at: number }).at;
+  const signingOut = async () => (await received()).filter((m) => m.includes('"signing-out"'));
+
+  // 40 s in, a key the app does not use: the screen never sees it, but embed.js reports the use.
+  await tv.clock.fastForward(40_000);
+  await tv.keyboard.press('a');
+  await tv.clock.fastForward(40_000);
+  // So the warning comes 60 s after the key, not 60 s after the sign-in, and names the sign-out time.
+  await tv.clock.fastForward(21_000);
+  await expect(tv.getByTestId('idle-warning')).toBeVisible();
+  await expect.poll(async () => (await signingOut()).length).toBe(1);
+  const at = (JSON.parse((await signingOut())[0]!) as { at: number }).at;
   const now = await tv.evaluate(() => Date.now());
   expect(at - now).toBeGreaterThan(20_000);
   expect(at - now).toBeLessThanOrEqual(30_000);
   await expect(frame.locator('#warning')).toBeVisible();
 
+  // OK on "Stay signed in" (the warning took focus): the app hears the warning is over.
+  await tv.keyboard.press('Enter');
+  await expect(tv.getByTestId('idle-warning')).toHaveCount(0);
+  await expect.poll(async () => (await received()).some((m) => m.includes('"signing-out-cancelled"'))).toBe(true);
+  await expect(frame.locator('#warning')).toBeHidden();
+  await expect(tv.getByTestId('app-frame')).toBeFocused();
+
+  await tv.clock.fastForward(61_000);
+  await expect(tv.getByTestId('idle-warning')).toBeVisible();
   await tv.clock.fastForward(31_000);
   await expect(tv.getByTestId('app-frame')).toHaveCount(0);
   await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'code');
+});
+
+test.describe('a wrong app setting is named on screen', () => {
+  for (const [what, app] of [
+    ['plain http to another machine', 'http://rooms.example/'],
+    ['the screen’s own origin', ''],
+  ] as const)
+    test(`refuses ${what}`, async ({ openTv, app: screen }) => {
+      const tv = await openTv({ query: { app: app || `${screen.url}board.html` } });
+      await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'error');
+      await expect(tv.getByTestId('error')).toContainText('"app"');
+      await expect(tv.getByTestId('app-frame')).toHaveCount(0);
+    });
 });
 
 test.describe('short-lived tokens', () => {

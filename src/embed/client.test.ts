@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker, type ApiAnswer, type ApiRequest } from '../broker/broker';
 import { remoteAction } from '../ui/remote';
-import { isBack, open, ScreenError, type Env, type Screen } from './embed';
+import { ANSWER_TIMEOUT_MS, isBack, open, ScreenError, type Env, type Screen } from './client';
 
 const SCREEN = 'https://screens.example';
 const APP = 'https://rooms.example';
@@ -31,7 +31,7 @@ const opened: MessagePort[] = [];
 afterEach(() => opened.splice(0).forEach((p) => p.close()));
 
 function setup(options: { answers?: (ApiAnswer | Error | 'hang')[]; user?: string } = {}) {
-  const clock = { now: 0, ticks: [] as (() => void)[] };
+  const clock = { now: 0, ticks: [] as (() => void)[], timers: [] as { at: number; fn: () => void }[] };
   const calls = { back: 0, activity: 0, requests: [] as { request: ApiRequest; signal: AbortSignal }[] };
   const answers = options.answers ?? [];
   const appWindow = fakeWindow();
@@ -77,8 +77,13 @@ function setup(options: { answers?: (ApiAnswer | Error | 'hang')[]; user?: strin
       clock.ticks.push(fn);
       return () => clock.ticks.splice(clock.ticks.indexOf(fn), 1);
     },
+    after: (ms, fn) => {
+      const timer = { at: clock.now + ms, fn };
+      clock.timers.push(timer);
+      return () => clock.timers.splice(clock.timers.indexOf(timer), 1);
+    },
   };
-  return { broker, env, appWindow, screenWindow, calls, clock };
+  return { broker, env, appWindow, screenWindow, frameWindow, calls, clock };
 }
 
 /** Lets messages cross the channel: a round trip through the broker proves earlier ones arrived. */
@@ -143,6 +148,29 @@ describe('connect', () => {
     controller.abort(new Error('gave up'));
     expect(((await pending) as Error).message).toBe('gave up');
     expect(calls.requests[0]!.signal.aborted).toBe(true);
+  });
+
+  it('gives up on an answer that never comes (the channel was taken over) with timeout, and only then', async () => {
+    const { env, broker, clock, frameWindow } = setup({ user: 'Ada' });
+    const screen = await open(env);
+    // An answered call leaves no timer behind.
+    await screen.user();
+    expect(clock.timers).toEqual([]);
+    // Another hello from the frame takes the channel: this connection's messages now go nowhere.
+    const hello = { type: 'screen-signin', v: 1, op: 'hello' };
+    expect(broker.receive({ data: hello, origin: APP, source: frameWindow }, frameWindow)).toBe(true);
+    let settled = false;
+    const pending = screen.fetch(`${API}/x`).catch((e: unknown) => e);
+    void pending.then(() => (settled = true));
+    const fire = () => clock.timers.filter((t) => t.at <= clock.now).forEach((t) => t.fn());
+    clock.now += ANSWER_TIMEOUT_MS - 1;
+    fire();
+    // Let everything queued run (as src/core/test-clock.ts's flush does), then look.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(settled).toBe(false);
+    clock.now += 1;
+    fire();
+    expect(((await pending) as ScreenError).code).toBe('timeout');
   });
 
   it('says who is signed in: the display name, or nothing', async () => {
