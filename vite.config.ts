@@ -14,9 +14,13 @@ const target = ['chrome68', 'safari12'];
  * another origin would then need that chunk too), unhashed at the root beside index.html.
  */
 function embed(): Plugin {
+  let outDir = 'dist';
   return {
     name: 'screen-signin:embed',
     apply: 'build',
+    configResolved(config) {
+      outDir = config.build.outDir; // beside the app, wherever that build goes (the bench's own builds too)
+    },
     async closeBundle() {
       await build({
         root,
@@ -24,6 +28,7 @@ function embed(): Plugin {
         logLevel: 'warn',
         build: {
           target,
+          outDir,
           emptyOutDir: false,
           copyPublicDir: false,
           sourcemap: false,

@@ -14,10 +14,10 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Frame, Page } from '@playwright/test';
-import { startApi } from '../demo/api.ts';
 import { startDemoApp } from '../demo/app/server.ts';
-import { startIdp } from '../demo/idp.ts';
 import { startStatic } from '../demo/static.ts';
+import { DEMO_API_AUDIENCE, startApi } from '../e2e/fixtures/api.ts';
+import { startIdp } from '../e2e/fixtures/idp.ts';
 import { benchDir, buildApp, launchBrowser, Phone } from './stack.ts';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '100' }, json: { type: 'boolean' } } });
@@ -75,12 +75,7 @@ async function main(): Promise<void> {
   const screen = await startStatic({ port: 0, root: dist, headers: { 'Access-Control-Allow-Origin': '*' } });
   const screenOrigin = new URL(screen.url).origin;
   const idp = await startIdp({ port: 0, appOrigins: [screenOrigin], interval: 1 });
-  const api = await startApi({
-    port: 0,
-    issuer: idp.issuer,
-    audience: 'http://127.0.0.1:4020/',
-    appOrigins: [screenOrigin],
-  });
+  const api = await startApi({ issuer: idp.issuer, audience: DEMO_API_AUDIENCE, appOrigins: [screenOrigin] });
   const demoApp = await startDemoApp({ port: 0, screenOrigin, api: api.url });
   const browser = await launchBrowser();
   const phone = await Phone.open(browser);

@@ -27,6 +27,9 @@ export async function startApp({ head, settled: ready, root, release }: Handover
   // The session goes through the boot path's answers in microtasks; the app mounts on the screen it
   // reaches (the code, or the error), never on the steps before it.
   if (ready) await settled(session);
+  // An error or a notice on the first screen is shown with its explanation, never without.
+  const { phase } = session;
+  if (phase.status === 'error' || (phase.status === 'code' && phase.notice)) await i18n.explanations;
   // The language's catalogue is loaded already (the boot path asked for it): the first frame has its words.
   await i18n.use(
     session.config?.lang ?? url.searchParams.get('lang') ?? undefined,

@@ -1,18 +1,11 @@
 /**
  * The boot path's words: English is in the boot chunk, every other catalogue is the same chunk the
- * app loads (src/i18n/i18n.svelte.ts imports these modules too), fetched once, started as soon as
+ * app loads (src/i18n/catalogues.ts, which the app uses too), fetched once, started as soon as
  * the language can be guessed so that it arrives with the code or before it.
  */
-import en, { type MessageKey, type Messages, type ScreenMessages } from '../i18n/en';
+import { CATALOGUES } from '../i18n/catalogues';
+import en, { type MessageKey, type ScreenMessages } from '../i18n/en';
 import { format, type Language } from '../i18n/language';
-
-const LOADERS: Record<Exclude<Language, 'en'>, () => Promise<{ default: Messages }>> = {
-  de: () => import('../i18n/de'),
-  fr: () => import('../i18n/fr'),
-  es: () => import('../i18n/es'),
-  ja: () => import('../i18n/ja'),
-  ar: () => import('../i18n/ar'),
-};
 
 const loading = new Map<Language, Promise<ScreenMessages>>();
 
@@ -23,7 +16,7 @@ export function loadCatalogue(lang: Language): Promise<ScreenMessages> {
     messages =
       lang === 'en'
         ? Promise.resolve(en)
-        : LOADERS[lang]().then(
+        : CATALOGUES[lang]().then(
             (m) => m.default,
             () => en,
           );

@@ -7,7 +7,7 @@
 import { systemClock } from '../core/clock';
 import { parseConfig } from '../core/config';
 import type { ConfigFile } from '../core/config-file';
-import { requestDeviceCode } from '../core/device-flow';
+import { qrUri, requestDeviceCode } from '../core/device-flow';
 import { resolveMetadata, routedNet } from '../core/endpoints';
 import { ServerTime } from '../core/server-time';
 import type { Net, RequestRecord } from '../core/transport';
@@ -77,8 +77,7 @@ export async function run(start: BootStart): Promise<BootOutcome> {
     void words.then(() => afterThisTask(() => screen.prepare()));
     const code = await head.code;
     await words;
-    // The same rule as the session's (RFC 8628 §3.3.1): the complete URI when the IdP sent one.
-    screen.showCode(code, code.verification_uri_complete ?? code.verification_uri);
+    screen.showCode(code, qrUri(code));
     screen.drawQr(loadQr());
   } catch {
     // The failed step's promise is in `head`: the session shows it and retries as its own.

@@ -241,17 +241,8 @@ function parseUrl(key: string, value: unknown, problems: ConfigProblem[], allowH
     problems.push({ key, problem: 'missing' });
     return undefined;
   }
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    problems.push({ key, problem: 'not_absolute_url', value });
-    return undefined;
-  }
-  if (!isAllowedUrl(url, allowHttpHost)) {
-    problems.push({ key, problem: 'not_https', value: url.protocol });
-    return undefined;
-  }
+  const url = allowedUrl(key, value, problems, allowHttpHost);
+  if (!url) return undefined;
   if (url.search || url.hash) {
     problems.push({ key, problem: 'has_query' });
     return undefined;
@@ -430,7 +421,7 @@ function urlAddressProblems(
 function allowedUrl(key: string, text: string, problems: ConfigProblem[], allowHttpHost?: string): URL | undefined {
   let url: URL | undefined;
   try {
-    url = new URL(text);
+    url = new URL(text.trim());
   } catch {
     problems.push({ key, problem: 'not_absolute_url', value: text });
     return undefined;

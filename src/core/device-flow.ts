@@ -96,6 +96,10 @@ function shownUri(name: string, value: string | undefined, allowHttpHost?: strin
   return url.href;
 }
 
+/** What the QR encodes (RFC 8628 §3.3.1): the complete URI when the IdP sent one that passed the checks above. */
+export const qrUri = (code: Pick<DeviceCode, 'verification_uri' | 'verification_uri_complete'>): string =>
+  code.verification_uri_complete ?? code.verification_uri;
+
 /** RFC 8628 §3.1–3.2. */
 export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal): Promise<DeviceCode> {
   const { net, as, client, config } = ctx;

@@ -4,18 +4,11 @@
  */
 import type { AppError } from '../core/errors';
 import type { Notice } from '../session/notice';
+import { CATALOGUES } from './catalogues';
 import en, { type MessageKey, type Messages, type PluralKey, type ScreenMessages } from './en';
 import { direction, format, formatClock, pickLanguage, pluralForm, type Language } from './language';
 
 type Explain = typeof import('./explain');
-
-const LOADERS: Record<Exclude<Language, 'en'>, () => Promise<{ default: Messages }>> = {
-  de: () => import('./de'),
-  fr: () => import('./fr'),
-  es: () => import('./es'),
-  ja: () => import('./ja'),
-  ar: () => import('./ar'),
-};
 
 export class I18n {
   lang: Language = $state('en');
@@ -23,12 +16,14 @@ export class I18n {
   #wanted: Language = 'en';
   /** The explanations (explain.ts with English as every catalogue's fallback), loading from boot. */
   #explain: Explain | undefined = $state.raw();
+  /** Settles once the explanations have loaded (or failed to: the headline and details remain). */
+  readonly explanations: Promise<void>;
 
   constructor() {
     // Needed only once something goes wrong, so not in the first paint's bytes; asked for at once
-    // so it is here long before any error. Should it fail to load, the headline and details remain.
-    import('./explain').then(
-      (module) => (this.#explain = module),
+    // so it is here long before any error (an error at start-up waits for it: see main.ts).
+    this.explanations = import('./explain').then(
+      (module) => void (this.#explain = module),
       () => undefined,
     );
   }
@@ -44,7 +39,7 @@ export class I18n {
     let messages: ScreenMessages | Messages = en;
     if (lang !== 'en') {
       try {
-        messages = (await LOADERS[lang]()).default;
+        messages = (await CATALOGUES[lang]()).default;
       } catch {
         return; // a chunk that failed to load leaves the screen in English rather than blank
       }

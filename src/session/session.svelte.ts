@@ -10,7 +10,7 @@ import { resolveMetadata, routedNet } from '../core/endpoints';
 import { createDPoPKeys, dpopWithKeys } from '../core/dpop';
 import { ServerTime, withClockSkew } from '../core/server-time';
 import { backoff } from '../core/backoff';
-import { pollForTokens, requestDeviceCode, type DeviceCode } from '../core/device-flow';
+import { pollForTokens, qrUri, requestDeviceCode, type DeviceCode } from '../core/device-flow';
 import { AppError } from '../core/errors';
 import { emptyDebugLog, withMetadata, withNote, withRequest, type DebugLog } from '../core/debug-log';
 import type { Net, RequestRecord } from '../core/transport';
@@ -449,7 +449,7 @@ export class Session {
         status: 'code',
         user_code: code.user_code,
         verification_uri: code.verification_uri,
-        qr_uri: code.verification_uri_complete ?? code.verification_uri,
+        qr_uri: qrUri(code),
         expires_at: code.expires_at,
         notice: this.#notice,
       } as const;
