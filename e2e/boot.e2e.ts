@@ -121,7 +121,6 @@ test.describe('the code before the app', () => {
     const [answer] = answers;
     await expect(tv.getByTestId('user-code')).toHaveText(answer!.user_code);
     await expect(tv.locator('#boot')).toBeVisible();
-    await expect.poll(() => held.codeWhenAppAsked).toBe(answer!.user_code);
     // Time passes on the boot screen's countdown (and its QR follows the text's frame), then the
     // app arrives (and the clock stands still).
     await tv.clock.fastForward(5_000);
@@ -130,6 +129,8 @@ test.describe('the code before the app', () => {
     const qrBefore = await tv.getByTestId('qr').evaluate((c: HTMLCanvasElement) => c.toDataURL());
     const capture = await tv.getByTestId('qr').evaluate(captureCanvas, 256);
     expect(decodeCapture(capture!)).toBe(answer!.verification_uri_complete);
+    // Only then does the page ask for the app.
+    await expect.poll(() => held.codeWhenAppAsked).toBe(answer!.user_code);
     const leftBefore = await secondsLeft(tv);
     expect(leftBefore).toBeLessThanOrEqual(answer!.expires_in - 5);
     const before = await screen(tv);
@@ -175,6 +176,9 @@ test.describe('the code before the app', () => {
     await expect(tv.getByTestId('status')).toHaveText(de.status_code);
     await expect(tv.getByTestId('new-code')).toHaveText(de.new_code);
     await expect(tv.getByTestId('expires')).toContainText(de.code_expires.split('{time}')[0]!.trim());
+    // The QR follows the text's frame; then the page asks for the app (held back here).
+    await tv.clock.fastForward(1_000);
+    await expect.poll(() => held.codeWhenAppAsked).toBeTruthy();
     const before = await screen(tv);
     held.release();
     await expect(tv.locator('#boot')).toHaveCount(0);

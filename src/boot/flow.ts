@@ -18,6 +18,9 @@ import { loadCatalogue } from './catalogues';
 import { afterThisTask } from './schedule';
 import { BootScreen } from './screen';
 
+/** The longest the app waits for the boot path's QR before it loads. */
+const QR_WAIT_MS = 3_000;
+
 export interface BootStart {
   url: URL;
   /** config.json as the boot script started reading it. */
@@ -78,7 +81,9 @@ export async function run(start: BootStart): Promise<BootOutcome> {
     const code = await head.code;
     await words;
     screen.showCode(code, qrUri(code));
-    screen.drawQr(loadQr());
+    // The app loads once the QR is drawn too: on a slow TV its download and start-up would compete
+    // with the QR's frame. A QR that does not come (its chunk stalls) holds the app back only so long.
+    await Promise.race([screen.drawQr(loadQr()), new Promise((wait) => setTimeout(wait, QR_WAIT_MS))]);
   } catch {
     // The failed step's promise is in `head`: the session shows it and retries as its own.
   }

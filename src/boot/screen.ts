@@ -185,15 +185,19 @@ export class BootScreen {
   /**
    * Draws the code's QR (src/ui/qr.ts, as QrCode.svelte draws it) once the encoder is there, and
    * never in the frame that shows the code's text: encoding costs a slow TV tens of milliseconds,
-   * which the text need not wait for. The QR follows in the next frame.
+   * which the text need not wait for. The QR follows in the next frame. Resolves once drawn (or
+   * once there is no encoder to draw it with).
    */
-  drawQr(encoder: Promise<QrEncoder>): void {
-    afterNextPaint(() =>
-      encoder.then(
-        (e) => {
-          if (this.#qr) drawQr(this.#qr.canvas, this.#qr.uri, e);
-        },
-        () => undefined, // no encoder (its chunk failed): the text and the address suffice
+  drawQr(encoder: Promise<QrEncoder>): Promise<void> {
+    return new Promise((done) =>
+      afterNextPaint(() =>
+        encoder.then(
+          (e) => {
+            if (this.#qr) drawQr(this.#qr.canvas, this.#qr.uri, e);
+            done();
+          },
+          () => done(), // no encoder (its chunk failed): the text and the address suffice
+        ),
       ),
     );
   }
