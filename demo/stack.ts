@@ -1,10 +1,13 @@
-// The three demo servers as `npm start` runs them, on one address: the app's static server, the
-// IdP and the API, each told the others' URLs. A test starts the same stack in-process.
+// The demo servers as `npm start` runs them, on one address: the app's static server, the IdP, the
+// API and a dashboard (a deployer's own page, demo/app/), each told the others' URLs. The static
+// server serves two screens from the one build: / shows the API's answer, /dashboard/ frames the
+// dashboard (its config.json names it as `app`). A test starts the same stack in-process.
 
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 import { createApi } from './api.ts';
+import { createDemoApp } from './app/server.ts';
 import { CLIENT_ID, createIdp, idpConfiguration } from './idp.ts';
 import { listen, type Listening } from './listen.ts';
 import { createStatic } from './static.ts';
@@ -12,8 +15,8 @@ import { createStatic } from './static.ts';
 export interface DemoOptions {
   /** The address the servers listen on and announce, default 127.0.0.1. */
   host?: string;
-  /** Defaults 4000, 4010, 4020; 0 = a free port. */
-  ports?: { app?: number; idp?: number; api?: number };
+  /** Defaults 4000, 4010, 4020, 4030; 0 = a free port. */
+  ports?: { app?: number; idp?: number; api?: number; dashboard?: number };
   /** The built app, default dist/. */
   root: string;
 }
@@ -21,6 +24,10 @@ export interface DemoOptions {
 export interface Demo {
   /** The TV's address, `http://<host>:<app port>/`. */
   app: string;
+  /** The TV's address with the dashboard behind the sign-in, `<app>dashboard/`. */
+  dashboardScreen: string;
+  /** The dashboard's own address (on another origin than the screen's). */
+  dashboard: string;
   issuer: string;
   api: string;
   /** The settings the app is served with (its config.json). */
@@ -36,6 +43,7 @@ export async function startDemo({ host = '127.0.0.1', ports = {}, root }: DemoOp
     listen(ports.app ?? 4000, host),
     listen(ports.idp ?? 4010, host),
     listen(ports.api ?? 4020, host),
+    listen(ports.dashboard ?? 4030, host),
   ]);
   const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const close = async () => void (await Promise.allSettled(servers.map((s) => s.close())));
@@ -44,9 +52,11 @@ export async function startDemo({ host = '127.0.0.1', ports = {}, root }: DemoOp
     await close();
     throw failed.reason;
   }
-  const [app, idp, api] = servers as [Listening, Listening, Listening];
+  const [app, idp, api, dash] = servers as [Listening, Listening, Listening, Listening];
   const issuer = idp.origin;
   const apiUrl = `${api.origin}/`;
+  // On this machine, by another name than the screen's: another site, as a deployer's page would be.
+  const dashboard = host === '127.0.0.1' ? `http://localhost:${dash.port}/` : `${dash.origin}/`;
   const appOrigins = [app.origin, ...(host === '127.0.0.1' ? [`http://localhost:${app.port}`] : [])];
 
   // The build's config.json, pointed at these servers. Any other address is, to the app, a LAN
@@ -57,8 +67,17 @@ export async function startDemo({ host = '127.0.0.1', ports = {}, root }: DemoOp
 
   idp.server.on('request', createIdp(issuer, await idpConfiguration({ appOrigins, apiAudience: apiUrl })).handle);
   api.server.on('request', createApi({ issuer, audience: apiUrl, appOrigins }));
-  app.server.on('request', createStatic({ root, config }));
-  return { app: `${app.origin}/`, issuer, api: apiUrl, config, close };
+  dash.server.on('request', createDemoApp({ screenOrigin: app.origin, api: apiUrl }));
+  app.server.on('request', createStatic({ root, config, screens: { '/dashboard/': { ...config, app: dashboard } } }));
+  return {
+    app: `${app.origin}/`,
+    dashboardScreen: `${app.origin}/dashboard/`,
+    dashboard,
+    issuer,
+    api: apiUrl,
+    config,
+    close,
+  };
 }
 
 async function readConfig(root: string): Promise<Record<string, unknown>> {

@@ -4,7 +4,7 @@
 //                                      scan the QR code (default 127.0.0.1: this machine only)
 //   npm start -- --no-build            serve an existing dist/ (or SKIP_BUILD=1)
 //
-// Env: APP_PORT (4000), IDP_PORT (4010), API_PORT (4020).
+// Env: APP_PORT (4000), IDP_PORT (4010), API_PORT (4020), DASHBOARD_PORT (4030).
 
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -51,11 +51,16 @@ if (args['no-build'] || process.env.SKIP_BUILD === '1') {
 const demo = await startDemo({
   host,
   root: distDir,
-  ports: { app: portFromEnv('APP_PORT', 4000), idp: portFromEnv('IDP_PORT', 4010), api: portFromEnv('API_PORT', 4020) },
+  ports: {
+    app: portFromEnv('APP_PORT', 4000),
+    idp: portFromEnv('IDP_PORT', 4010),
+    api: portFromEnv('API_PORT', 4020),
+    dashboard: portFromEnv('DASHBOARD_PORT', 4030),
+  },
 }).catch((err: unknown) => {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE')
-    fail(`${(err as Error).message}: stop the other process or set APP_PORT / IDP_PORT / API_PORT.`);
+    fail(`${(err as Error).message}: stop the other process or set APP_PORT / IDP_PORT / API_PORT / DASHBOARD_PORT.`);
   if (code === 'EADDRNOTAVAIL') fail(`${host} is not an address of this machine (see \`ip addr\`).`);
   throw err;
 });
@@ -71,12 +76,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const pad = (label: string): string => `  ${label}`.padEnd(34);
+const pad = (label: string): string => `  ${label}`.padEnd(36);
 console.log(
   [
     '',
     'screen-signin demo is running',
     `${pad('TV (open this on the screen):')}${demo.app}`,
+    `${pad('TV with your page behind sign-in:')}${demo.dashboardScreen}   (frames the demo dashboard, ${demo.dashboard})`,
     `${pad('Phone (approve here):')}${demo.issuer}/device   (or scan the QR code on the TV)`,
     `${pad('Demo user:')}${DEMO_LOGIN} / ${DEMO_PASSWORD}`,
     `${pad('Demo IdP issuer:')}${demo.issuer}`,

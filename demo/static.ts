@@ -16,6 +16,12 @@ export interface StaticOptions {
   root: string;
   /** when set, served as /config.json instead of the file */
   config?: Record<string, unknown>;
+  /**
+   * More screens from the same build, by directory: `{ '/dashboard/': config }` serves the build
+   * under /dashboard/ too (its paths are relative), with that config as /dashboard/config.json (the
+   * app reads the config.json beside its page).
+   */
+  screens?: Record<string, Record<string, unknown>>;
   /** extra response headers on every response */
   headers?: Record<string, string>;
 }
@@ -47,11 +53,15 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** The request handler: files under `opts.root`, `opts.config` as /config.json. */
+/** The request handler: files under `opts.root`, `opts.config` as /config.json, `opts.screens`. */
 export function createStatic(opts: Omit<StaticOptions, 'port' | 'host'>): http.RequestListener {
   const root = path.resolve(opts.root);
   const extraHeaders = opts.headers ?? {};
-  const configBody = opts.config ? JSON.stringify(opts.config, null, 2) : undefined;
+  const json = (config: Record<string, unknown>) => JSON.stringify(config, null, 2);
+  const configs = new Map<string, string>();
+  if (opts.config) configs.set('/config.json', json(opts.config));
+  for (const [dir, config] of Object.entries(opts.screens ?? {})) configs.set(`${dir}config.json`, json(config));
+  const dirs = Object.keys(opts.screens ?? {});
 
   function finish(
     res: http.ServerResponse,
@@ -87,8 +97,11 @@ export function createStatic(opts: Omit<StaticOptions, 'port' | 'host'>): http.R
       return;
     }
     if (urlPath.endsWith('/')) urlPath += 'index.html';
+    const configBody = configs.get(urlPath);
+    const dir = dirs.find((d) => urlPath.startsWith(d));
+    if (dir) urlPath = `/${urlPath.slice(dir.length)}`;
 
-    if (configBody !== undefined && urlPath === '/config.json') {
+    if (configBody !== undefined) {
       finish(
         res,
         200,
@@ -124,6 +137,8 @@ export function createStatic(opts: Omit<StaticOptions, 'port' | 'host'>): http.R
     const ext = path.extname(filePath).toLowerCase();
     const base = path.basename(filePath);
     const headers: Record<string, string | number> = {
+      // embed.js is imported by the deployer's page on its own origin: a module script is fetched with CORS.
+      ...(urlPath === '/embed.js' ? { 'Access-Control-Allow-Origin': '*' } : {}),
       'Content-Type': TYPES[ext] ?? 'application/octet-stream',
       'Content-Length': size,
       'X-Content-Type-Options': 'nosniff',

@@ -9,7 +9,7 @@ import { startDemo, type Demo } from '../demo/stack.ts';
 import { codeOnScreen, onPhone } from './fixtures/stack.ts';
 
 const LAN = '127.0.0.2';
-const free = { app: 0, idp: 0, api: 0 };
+const free = { app: 0, idp: 0, api: 0, dashboard: 0 };
 
 const test = base.extend<{ demo: Demo }>({
   demo: async ({}, use) => {
@@ -63,6 +63,35 @@ test('without --host the stack is on 127.0.0.1, with no http exception and DPoP 
     const served = (await (await fetch(`${demo.app}config.json`)).json()) as Record<string, unknown>;
     expect(served).toEqual(demo.config);
   } finally {
+    await demo.close();
+  }
+});
+
+test('the second screen, /dashboard/, frames the demo dashboard, which shows the schedule through the screen', async ({
+  browser,
+}) => {
+  const demo = await startDemo({ ports: free, root: 'dist' });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  try {
+    // One build, two screens: the second's config.json is the first's with `app` added.
+    const served = (await (await fetch(`${demo.dashboardScreen}config.json`)).json()) as Record<string, unknown>;
+    expect(served).toEqual({ ...demo.config, app: demo.dashboard });
+    expect(new URL(demo.dashboard).origin).not.toBe(new URL(demo.app).origin);
+
+    const tv = await context.newPage();
+    const problems: string[] = [];
+    tv.on('pageerror', (err) => problems.push(err.message));
+    await tv.goto(demo.dashboardScreen);
+    const phone = await context.newPage();
+    await onPhone(phone, (await codeOnScreen(tv)).qrUri);
+    await expect(tv.getByTestId('app-frame')).toBeVisible();
+    await expect.poll(() => tv.frames().some((f) => f.url().startsWith(demo.dashboard))).toBe(true);
+    const frame = tv.frames().find((f) => f.url().startsWith(demo.dashboard))!;
+    await expect(frame.getByTestId('demo-schedule').locator('li')).toHaveCount(3);
+    await expect(frame.getByTestId('demo-user')).toHaveText('Signed in as Ada Lovelace');
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
     await demo.close();
   }
 });

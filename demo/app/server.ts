@@ -4,17 +4,13 @@
 //
 //   const demoApp = await startDemoApp({ port: 4030, screenOrigin: 'http://127.0.0.1:4000', api: 'http://127.0.0.1:4020/' });
 
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import { readFile } from 'node:fs/promises';
-import type { AddressInfo, Socket } from 'node:net';
 
 import { esc } from '../html.ts';
+import { listen } from '../listen.ts';
 
-export interface DemoAppOptions {
-  /** default 4030, 0 = free */
-  port?: number;
-  /** The host name in the app's address: another origin than the screen's (default localhost). */
-  host?: string;
+export interface DemoAppSettings {
   /** The screen that frames the app: embed.js comes from there, and only it may frame the app. */
   screenOrigin: string;
   /** The API the schedule comes from (the page's `?api=` overrides it). */
@@ -34,7 +30,8 @@ const FILES: Record<string, [file: string, type: string]> = {
   '/app.css': ['app.css', 'text/css; charset=utf-8'],
 };
 
-export async function startDemoApp(opts: DemoAppOptions): Promise<DemoApp> {
+/** The request handler: the three files, with headers that let only the screen frame them. */
+export function createDemoApp(opts: DemoAppSettings): http.RequestListener {
   const screen = new URL(opts.screenOrigin).origin;
   const headers = {
     // No network of its own (connect-src 'none'): every API call goes through the screen.
@@ -56,31 +53,20 @@ export async function startDemoApp(opts: DemoAppOptions): Promise<DemoApp> {
     res.writeHead(200, { ...headers, 'Content-Type': file[1] }).end(req.method === 'HEAD' ? undefined : body);
   }
 
-  const server = http.createServer((req, res) => {
+  return (req, res) => {
     handle(req, res).catch((err: unknown) => {
       console.error('[demo-app] error:', err);
       if (!res.headersSent) res.writeHead(500).end();
     });
-  });
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 4030, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-  return {
-    url: `http://${opts.host ?? 'localhost'}:${port}/`,
-    port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        for (const socket of sockets) socket.destroy();
-      }),
   };
+}
+
+/**
+ * The app on its own server on 127.0.0.1. `host` is the name in its address (default localhost:
+ * another origin than a screen on 127.0.0.1, and another site too).
+ */
+export async function startDemoApp(opts: DemoAppSettings & { port?: number; host?: string }): Promise<DemoApp> {
+  const server = await listen(opts.port ?? 4030);
+  server.server.on('request', createDemoApp(opts));
+  return { url: `http://${opts.host ?? 'localhost'}:${server.port}/`, port: server.port, close: server.close };
 }
