@@ -10,33 +10,20 @@
  * extra cost is the proof, which a direct call with DPoP would pay as well.
  *
  *   npx tsx bench/broker.ts [--calls 100] [--json]      (BENCH_DIST=dist to use an existing build)
+ *
+ * `npm run bench` runs it too (BENCH_BROKER_CALLS, default 100; BENCH_NO_BROKER=1 skips it).
  */
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Frame, Page } from '@playwright/test';
+import type { Browser, Frame, Page } from '@playwright/test';
 import { startDemoApp } from '../demo/app/server.ts';
-import { startStatic } from '../demo/static.ts';
-import { DEMO_API_AUDIENCE, startApi } from '../e2e/fixtures/api.ts';
-import { startIdp } from '../e2e/fixtures/idp.ts';
-import { benchDir, buildApp, launchBrowser, Phone } from './stack.ts';
+import { stat, type Stat } from './report.ts';
+import { appUrl, benchDir, buildApp, launchBrowser, Phone, startStack, type Stack } from './stack.ts';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '100' }, json: { type: 'boolean' } } });
-const CALLS = Number(values.calls);
 const WARMUP = 5;
 /** The broker serves 25 messages a second after a burst of 50 (src/broker/broker.ts): stay under it. */
 const PAIR_MS = 50;
-
-interface Stats {
-  median: number;
-  p25: number;
-  p75: number;
-}
-
-function stats(values: number[]): Stats {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { median: at(0.5), p25: at(0.25), p75: at(0.75) };
-}
 
 declare global {
   interface Window {
@@ -69,22 +56,18 @@ const latestAccessToken = (issued: string[]) =>
     }
   });
 
-async function main(): Promise<void> {
-  const dist = process.env.BENCH_DIST ?? path.join(benchDir, 'results', 'dist-broker');
-  if (!process.env.BENCH_DIST) await buildApp(dist);
-  const screen = await startStatic({ port: 0, root: dist, headers: { 'Access-Control-Allow-Origin': '*' } });
-  const screenOrigin = new URL(screen.url).origin;
-  const idp = await startIdp({ port: 0, appOrigins: [screenOrigin], interval: 1 });
-  const api = await startApi({ issuer: idp.issuer, audience: DEMO_API_AUDIENCE, appOrigins: [screenOrigin] });
-  const demoApp = await startDemoApp({ port: 0, screenOrigin, api: api.url });
-  const browser = await launchBrowser();
-  const phone = await Phone.open(browser);
-  const results: Record<string, Stats> = {};
+export type BrokerBench = Record<string, Stat>;
+
+/** The broker's cost on the stack's build and servers (the demo dashboard is started here). */
+export async function benchBroker(browser: Browser, stack: Stack, phone: Phone, calls: number): Promise<BrokerBench> {
+  const { idp, api } = stack;
+  const demoApp = await startDemoApp({ port: 0, screenOrigin: new URL(stack.app.url).origin, api: api.url });
+  const results: BrokerBench = {};
   try {
     for (const dpop of [false, true]) {
       const tv = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
-      const query = { issuer: idp.issuer, api: api.url, app: demoApp.url, dpop: String(dpop), api_interval: '0' };
-      await tv.goto(`${screen.url}?${new URLSearchParams(query)}`);
+      const query = { app: demoApp.url, dpop: String(dpop), api_interval: '0' };
+      await tv.goto(appUrl(stack, query));
       await tv.locator('[data-testid=status][data-state=code]').waitFor();
       await phone.approve((await tv.getByTestId('qr').getAttribute('data-uri')) ?? '');
       await tv.locator('[data-testid=app-frame]').waitFor();
@@ -95,14 +78,14 @@ async function main(): Promise<void> {
       await frame.evaluate(async (embed) => {
         const { connect } = (await import(embed)) as { connect(): Promise<NonNullable<Window['__brokerBench']>> };
         window.__brokerBench = await connect();
-      }, `${screen.url}embed.js`);
+      }, `${stack.app.url}embed.js`);
       const token = dpop ? undefined : latestAccessToken(idp.issued);
       if (!dpop && !token) throw new Error('no access token in the IdP record');
 
       const broker: number[] = [];
       const direct: number[] = [];
       const paired: number[] = [];
-      for (let i = -WARMUP; i < CALLS; i++) {
+      for (let i = -WARMUP; i < calls; i++) {
         const pairStarted = Date.now();
         // Alternate which goes first, so drift on a shared machine hits both alike.
         const first = i % 2 === 0;
@@ -119,30 +102,53 @@ async function main(): Promise<void> {
         const wait = PAIR_MS - (Date.now() - pairStarted);
         if (wait > 0) await tv.waitForTimeout(wait);
       }
-      if (dpop) results['broker, DPoP'] = stats(broker);
+      if (dpop) results['broker, DPoP'] = stat(broker);
       else {
-        results['direct, Bearer'] = stats(direct);
-        results['broker, Bearer'] = stats(broker);
-        results['extra per call (paired)'] = stats(paired);
+        results['direct, Bearer'] = stat(direct);
+        results['broker, Bearer'] = stat(broker);
+        results['extra per call (paired)'] = stat(paired);
       }
       await tv.context().close();
     }
   } finally {
-    await phone.close().catch(() => undefined);
-    await browser.close();
-    await Promise.allSettled([demoApp.close(), api.close(), idp.close(), screen.close()]);
+    await demoApp.close();
   }
-  if (values.json) {
-    console.log(JSON.stringify({ calls: CALLS, results }, null, 2));
-    return;
-  }
-  const ms = (n: number) => `${n.toFixed(2)} ms`.padStart(10);
-  console.log(`API calls through the broker against direct, ${CALLS} calls each (median, p25–p75):`);
-  for (const [name, s] of Object.entries(results))
-    console.log(`  ${name.padEnd(26)}${ms(s.median)}   (${s.p25.toFixed(2)}–${s.p75.toFixed(2)})`);
+  return results;
 }
 
-main().catch((err: unknown) => {
-  console.error('bench/broker.ts:', err);
-  process.exit(1);
-});
+/** The table bench/run.ts prints too. */
+export function brokerTable(results: BrokerBench, calls: number): string {
+  const ms = (n: number) => `${n.toFixed(2)} ms`.padStart(10);
+  return [
+    `API calls through the broker against direct, ${calls} calls each (median, p25–p75):`,
+    ...Object.entries(results).map(
+      ([name, s]) => `  ${name.padEnd(26)}${ms(s.median)}   (${s.p25.toFixed(2)}–${s.p75.toFixed(2)})`,
+    ),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { calls: { type: 'string', default: '100' }, json: { type: 'boolean' } } });
+  const calls = Number(values.calls);
+  const dist = process.env.BENCH_DIST ?? path.join(benchDir, 'results', 'dist-broker');
+  if (!process.env.BENCH_DIST) await buildApp(dist);
+  const stack = await startStack(dist, 1);
+  const browser = await launchBrowser();
+  const phone = await Phone.open(browser);
+  let results: BrokerBench;
+  try {
+    results = await benchBroker(browser, stack, phone, calls);
+  } finally {
+    await phone.close().catch(() => undefined);
+    await browser.close();
+    await stack.close();
+  }
+  console.log(values.json ? JSON.stringify({ calls, results }, null, 2) : brokerTable(results, calls));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().catch((err: unknown) => {
+    console.error('bench/broker.ts:', err);
+    process.exit(1);
+  });
+}

@@ -9,7 +9,9 @@
  * the app and the baseline and compared with the app), BENCH_STRICT=1 (exit 1 when a budget fails; by default the
  * bench reports and exits 0, since timings on a shared machine are not a test), BENCH_BEFORE (the results to
  * compare with, default bench/results-before.json: the figures from before the boot path, issue 14),
- * BENCH_TRACES (traced loads per page and profile for the time breakdown, default 3).
+ * BENCH_TRACES (traced loads per page and profile for the time breakdown, default 3),
+ * BENCH_NO_REMEMBER=1 (skip bench/remember.ts), BENCH_BROKER_CALLS (default 100) and
+ * BENCH_NO_BROKER=1 (bench/broker.ts: an API call through the screen's broker against a direct one).
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -29,6 +31,7 @@ import {
   type ProfileStats,
 } from './report.ts';
 import { checkSize } from './size.ts';
+import { benchBroker, brokerTable, type BrokerBench } from './broker.ts';
 import { benchRemember, type RememberBench } from './remember.ts';
 import { soakRefreshes, soakRenewals, type SoakResult } from './soak.ts';
 import { traceBreakdown, type Breakdown } from './trace.ts';
@@ -103,6 +106,8 @@ async function main(): Promise<number> {
   const samples: RunSample[] = [];
   const soak: SoakResult[] = [];
   let remembered: RememberBench | undefined;
+  let broker: BrokerBench | undefined;
+  const brokerCalls = intEnv('BENCH_BROKER_CALLS', 100);
   const traced: Record<string, Record<string, Breakdown[]>> = {};
   try {
     for (const profile of profiles) {
@@ -155,6 +160,10 @@ async function main(): Promise<number> {
     if (process.env.BENCH_NO_REMEMBER !== '1' && !variantDirs.length) {
       log('remember: navigation -> signed in with a remembered session (TV profile)');
       remembered = await benchRemember(browser, stack, runs);
+    }
+    if (process.env.BENCH_NO_BROKER !== '1' && !variantDirs.length) {
+      log(`broker: ${brokerCalls} API calls from the deployer's app through the screen, and as many direct`);
+      broker = await benchBroker(browser, stack, phone, brokerCalls);
     }
   } finally {
     await phone.close().catch(() => undefined);
@@ -245,6 +254,7 @@ async function main(): Promise<number> {
       '',
     );
   }
+  if (broker) out.push(brokerTable(broker, brokerCalls), '');
   if (budgetList.length) out.push(budgetTable(budgetList));
   if (problems.length) out.push('', `page problems seen: ${problems.slice(0, 10).join(' | ')}`);
   out.push(
@@ -274,6 +284,7 @@ async function main(): Promise<number> {
     calibrationMs: calibration,
     soak,
     remembered: remembered && { ...remembered, samples: undefined },
+    broker: broker && { calls: brokerCalls, ...broker },
     budgets: budgetList,
     breakdown: traced,
     problems,
