@@ -103,6 +103,7 @@ describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
       verification_uri: 'https://idp.example/activate',
       verification_uri_complete: 'https://idp.example/activate?user_code=WDJB-MJHT',
       expires_at: arrived + 900_000,
+      received_at: arrived,
       interval: 7_000,
     });
   });
@@ -224,6 +225,7 @@ describe('requestDeviceCode (RFC 8628 §3.1–3.2)', () => {
       'device_code',
       'expires_at',
       'interval',
+      'received_at',
       'user_code',
       'verification_uri',
       'verification_uri_complete',
@@ -485,6 +487,31 @@ describe('pollForTokens', () => {
     await idp.clock.advance(1);
     expect(pollTimes(idp)).toEqual([arrived + 7_000]);
     expect(box.outcome?.ok).toBe(true);
+  });
+
+  it('counts the first interval from the code’s arrival when polling starts later (the app taking over the boot path)', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx, { interval: 7 });
+    idp.queue(TOKEN, oauthError('authorization_pending'), tokens());
+    await idp.clock.advance(3_000); // the app's chunk arrives 3 s after the code
+    const box = watch(pollForTokens(ctx, code));
+    await idp.clock.advance(3_999);
+    expect(idp.to(TOKEN)).toHaveLength(0);
+    await idp.clock.advance(1);
+    expect(pollTimes(idp)).toEqual([arrived + 7_000]);
+    await idp.clock.advance(7_000);
+    expect(pollTimes(idp)).toEqual([arrived + 7_000, arrived + 14_000]);
+    expect(box.outcome?.ok).toBe(true);
+  });
+
+  it('polls at once when it starts more than an interval after the code arrived', async () => {
+    const { idp, ctx } = setup();
+    const { code, arrived } = await getCode(idp, ctx, { interval: 5 });
+    idp.queue(TOKEN, tokens());
+    await idp.clock.advance(9_000);
+    watch(pollForTokens(ctx, code));
+    await idp.clock.advance(0);
+    expect(pollTimes(idp)).toEqual([arrived + 9_000]);
   });
 
   it("follows the server's interval between polls", async () => {

@@ -34,6 +34,8 @@ export interface DeviceCode {
   verification_uri_complete?: string;
   /** Epoch ms after which the code is dead (RFC 8628 §3.2 expires_in, counted from arrival). */
   expires_at: number;
+  /** Epoch ms when the code arrived: the first poll is one interval after it (RFC 8628 §3.5). */
+  received_at: number;
   /** Polling interval in ms (RFC 8628 §3.2 interval, default 5 s). */
   interval: number;
 }
@@ -157,6 +159,7 @@ export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal):
       details: `device authorization endpoint: user_code is empty, longer than ${MAX_USER_CODE_LENGTH} characters (${code.length}), or has invisible or control characters`,
     });
   }
+  const received_at = net.clock.now();
   const interval = res.interval ? Math.max(MIN_INTERVAL_MS, res.interval * 1000) : DEFAULT_INTERVAL_MS;
   // A code that dies before the first poll could never be redeemed; asking again at once would loop.
   if (res.expires_in * 1000 <= interval) {
@@ -173,7 +176,8 @@ export async function requestDeviceCode(ctx: FlowContext, signal?: AbortSignal):
     user_code: code,
     verification_uri,
     verification_uri_complete,
-    expires_at: net.clock.now() + res.expires_in * 1000,
+    expires_at: received_at + res.expires_in * 1000,
+    received_at,
     interval,
   };
 }
@@ -264,10 +268,12 @@ export async function pollForTokens(
 ): Promise<TokenEndpointResponse> {
   const { net, as, client } = ctx;
   const clock = net.clock;
-  let state: PollState & { wait: number } = { interval: code.interval, failures: 0, wait: code.interval };
+  // RFC 8628 §3.5: the first poll waits a full interval too, counted from the code's arrival: a
+  // poller that starts later (the app taking over the boot path's code) does not wait it again.
+  const first = Math.max(0, code.received_at + code.interval - clock.now());
+  let state: PollState & { wait: number } = { interval: code.interval, failures: 0, wait: first };
   let refusals = 0;
   for (;;) {
-    // RFC 8628 §3.5: the first poll waits a full interval too.
     const remaining = code.expires_at - clock.now();
     if (remaining <= 0) throw expired();
     if (state.wait >= remaining) {

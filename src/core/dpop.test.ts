@@ -19,6 +19,7 @@ async function pollOnce(dpop: DPoPHandle | undefined): Promise<string | null> {
     user_code: 'ABCD',
     verification_uri: 'https://idp.example/activate',
     expires_at: idp.clock.now() + 60_000,
+    received_at: idp.clock.now(),
     interval: 5_000,
   };
   await run(idp.clock, pollForTokens(ctx, code));

@@ -118,6 +118,7 @@ describe('a TV whose clock is 10 minutes off', () => {
       user_code: 'WDJB-MJHT',
       verification_uri: 'https://idp.example/activate',
       expires_at: idp.clock.now() + 600_000,
+      received_at: idp.clock.now(),
       interval: 5_000,
     };
     return { idp, serverTime, net, code };
