@@ -293,7 +293,9 @@ export async function soakRefreshes(
       await route.fulfill({ response, json: body, headers: withCors(response, appOrigin) });
     });
     // API every second; no idle sign-out and no session cap (they would end the soak); Bearer (see above).
-    const query = { api_interval: '1', idle_timeout: '0', max_session: '0', dpop: 'false' };
+    // The JSON view: the demo API's `served_at` changes the text on every answer, which the driver
+    // steps on (the room view of the same schedule reads the same each time).
+    const query = { api_interval: '1', idle_timeout: '0', max_session: '0', dpop: 'false', api_view: 'json' };
     await page.goto(appUrl(stack, query), { waitUntil: 'commit' });
     const qr = page.getByTestId('qr');
     await qr.waitFor({ timeout: 30_000 });

@@ -5,7 +5,8 @@
 import { deadline } from './clock';
 import type { ConfigProblem } from './config';
 import { AppError } from './errors';
-import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, readCapped, type Net } from './transport';
+import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, readCapped } from './body';
+import type { Net } from './transport';
 
 export interface ConfigFile {
   file?: Record<string, unknown>;

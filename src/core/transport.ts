@@ -11,6 +11,7 @@ import { deadline, type Clock } from './clock';
 import { isAllowedUrl } from './config';
 import { diagnose } from './diagnosis';
 import { AppError, clip, originOf, where, type Endpoint, type ErrorCode } from './errors';
+import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, readCapped } from './body';
 import { isPollingError, normaliseAnswer, type JsonObject } from './quirks';
 import { askedWaitMs } from './retry-after';
 import type { ServerTime } from './server-time';
@@ -51,52 +52,7 @@ export interface RequestRecord {
   error?: { code: ErrorCode; details?: string };
 }
 
-export const DEFAULT_TIMEOUT_MS = 15_000;
-export const DEFAULT_MAX_BYTES = 64 * 1024;
-
-/** The body as text, refused once it passes `max` bytes (by Content-Length or while streaming). */
-export async function readCapped(res: Response, max: number, endpoint: Endpoint, url: string): Promise<string> {
-  const what = where(endpoint, url);
-  const facts = { endpoint, origin: originOf(url) };
-  const tooLarge = () =>
-    new AppError('bad_response', {
-      reason: 'too_large',
-      facts: { ...facts, max_bytes: max },
-      details: `${what}: body larger than ${max} bytes`,
-    });
-  if (Number(res.headers.get('content-length')) > max) {
-    await res.body?.cancel();
-    throw tooLarge();
-  }
-  if (!res.body) return res.text();
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  let total = 0;
-  for (;;) {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
-    try {
-      chunk = await reader.read();
-    } catch (cause) {
-      // The connection dropped in the middle of the answer: a network failure, worth another try.
-      throw new AppError('network', {
-        reason: 'cut_off',
-        facts,
-        cause,
-        details: `${what}: the answer was cut off`,
-      });
-    }
-    const { done, value } = chunk;
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
-}
+export { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, readCapped };
 
 /** When a request went out and its answer came in, on clock.now(). */
 interface Trip {

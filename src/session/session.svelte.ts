@@ -498,6 +498,10 @@ export class Session {
     const { config, net } = ready;
     const clock = net.clock;
     const ctx: TokenContext = { net, as: ready.as, client: ready.client, dpop: tokens.dpop };
+    // The first API call goes out beside the userinfo request, not after it: one round trip less
+    // between the approval and the answer on screen.
+    const first = config.api ? this.#callApi(ready, tokens, config.api, signal) : undefined;
+    first?.catch(() => undefined); // awaited below; a failure that ends the session is thrown there
     // show_user=false: not even asked for, so no userinfo request. Resumed after a reboot: the name is kept.
     const user = config.show_user ? (resumed ? resumed.name : await whoIsSignedIn(ctx, tokens, signal)) : undefined;
     // max_session counts from the sign-in with a code, also across reboots: the start is kept on
@@ -524,7 +528,7 @@ export class Session {
           this.phase = { ...this.phase, signing_out_at: warnAt + IDLE_WARNING_MS };
       }
       if (config.api && now >= nextCall) {
-        const api = await this.#callApi(ready, tokens, config.api, signal);
+        const api = await (first && nextCall === started ? first : this.#callApi(ready, tokens, config.api, signal));
         if (this.phase.status === 'signed-in') this.phase = { ...this.phase, api };
         nextCall = config.api_interval ? clock.now() + config.api_interval * 1000 : Infinity;
       }

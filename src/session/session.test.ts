@@ -246,6 +246,22 @@ describe('Session: who is signed in', () => {
     expect(s.session.phase).toMatchObject({ status: 'signed-in', user: 'u-42' });
   });
 
+  it('the first API call goes out beside the userinfo request, and its answer is shown with the name', async () => {
+    const s = screen({ api: URLS.api, api_interval: '60' });
+    s.session.start();
+    await s.until(() => status(s.session) === 'code');
+    s.idp.latencyMs = 300;
+    await s.approve();
+    await s.until(() => s.session.phase.status === 'signed-in' && !!s.session.phase.api);
+    const [userinfo] = s.idp.to(URLS.userinfo);
+    const [api] = s.idp.to(URLS.api);
+    expect(api!.at).toBe(userinfo!.at);
+    expect(s.session.phase).toMatchObject({ user: 'Ada Lovelace', api: { data: { ok: true } } });
+    // Then one call per api_interval, as before.
+    await s.until(() => s.idp.to(URLS.api).length === 2);
+    expect(s.idp.to(URLS.api)[1]!.at - api!.at).toBeGreaterThanOrEqual(60_000);
+  });
+
   it('show_user=false asks userinfo nothing at all', async () => {
     const s = await signedIn({ show_user: 'false' });
     expect(s.session.phase).toMatchObject({ status: 'signed-in', user: undefined });
