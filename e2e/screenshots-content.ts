@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { startApi } from './fixtures/api.ts';
 import { startDemoApp } from '../demo/app/server.ts';
-import { DEMO_LOGIN, DEMO_PASSWORD, startIdp } from './fixtures/idp.ts';
+import { startIdp } from './fixtures/idp.ts';
+import { decideOnPhone } from './fixtures/phone.ts';
 import { startStatic } from '../demo/static.ts';
 import { CHROMIUM_ARGS, chromiumPath } from './fixtures/chromium.ts';
 
@@ -36,12 +37,7 @@ async function signedIn(query: Record<string, string>): Promise<Page> {
   await page.locator('[data-testid=status][data-state=code]').waitFor();
   const qrUri = (await page.getByTestId('qr').getAttribute('data-uri')) ?? '';
   const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true })).newPage();
-  await phone.goto(qrUri);
-  await phone.getByTestId('idp-confirm').click();
-  await phone.getByTestId('idp-login').fill(DEMO_LOGIN);
-  await phone.getByTestId('idp-password').fill(DEMO_PASSWORD);
-  await phone.getByTestId('idp-submit').click();
-  await phone.getByTestId('idp-allow').click();
+  await decideOnPhone(phone, qrUri);
   await phone.context().close();
   await page.locator('[data-testid=status][data-state=signed-in]').waitFor();
   return page;

@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { startApi } from './fixtures/api.ts';
 import { CHROMIUM_ARGS, chromiumPath } from './fixtures/chromium.ts';
-import { DEMO_LOGIN, DEMO_PASSWORD, startIdp } from './fixtures/idp.ts';
+import { startIdp } from './fixtures/idp.ts';
+import { decideOnPhone } from './fixtures/phone.ts';
 import { startStatic } from '../demo/static.ts';
 
 const { values } = parseArgs({
@@ -68,12 +69,7 @@ async function codeShown(page: Page): Promise<string> {
 
 async function phone(qrUri: string, allow: boolean): Promise<void> {
   const page = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true })).newPage();
-  await page.goto(qrUri);
-  await page.getByTestId('idp-confirm').click();
-  await page.getByTestId('idp-login').fill(DEMO_LOGIN);
-  await page.getByTestId('idp-password').fill(DEMO_PASSWORD);
-  await page.getByTestId('idp-submit').click();
-  await page.getByTestId(allow ? 'idp-allow' : 'idp-deny').click();
+  await decideOnPhone(page, qrUri, allow ? 'allow' : 'deny');
   await page.context().close();
 }
 

@@ -15,7 +15,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { startApi } from './fixtures/api.ts';
-import { DEMO_LOGIN, DEMO_PASSWORD, startIdp } from './fixtures/idp.ts';
+import { startIdp } from './fixtures/idp.ts';
+import { decideOnPhone } from './fixtures/phone.ts';
 import { CHROMIUM_ARGS, chromiumPath } from './fixtures/chromium.ts';
 import { freePort } from './fixtures/nginx.ts';
 import { startStatic } from '../demo/static.ts';
@@ -96,12 +97,7 @@ try {
   if (!/^[A-Z]{4}-[A-Z]{4}$/.test(code)) throw new Error(`unexpected code text ${JSON.stringify(code)}`);
 
   const phone = await (await phoneBrowser.newContext()).newPage();
-  await phone.goto(qrUri);
-  await phone.getByTestId('idp-confirm').click();
-  await phone.getByTestId('idp-login').fill(DEMO_LOGIN);
-  await phone.getByTestId('idp-password').fill(DEMO_PASSWORD);
-  await phone.getByTestId('idp-submit').click();
-  await phone.getByTestId('idp-allow').click();
+  await decideOnPhone(phone, qrUri);
   step('approved on the phone (Chromium)');
 
   await until('signed in', async () => (await state()) === 'signed-in');

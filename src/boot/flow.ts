@@ -83,7 +83,9 @@ export async function run(start: BootStart): Promise<BootOutcome> {
     screen.showCode(code, qrUri(code));
     // The app loads once the QR is drawn too: on a slow TV its download and start-up would compete
     // with the QR's frame. A QR that does not come (its chunk stalls) holds the app back only so long.
-    await Promise.race([screen.drawQr(loadQr()), new Promise((wait) => setTimeout(wait, QR_WAIT_MS))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([screen.drawQr(loadQr()), new Promise((wait) => (timer = setTimeout(wait, QR_WAIT_MS)))]);
+    clearTimeout(timer);
   } catch {
     // The failed step's promise is in `head`: the session shows it and retries as its own.
   }

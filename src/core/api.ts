@@ -6,7 +6,8 @@
 import { protectedResourceRequest, WWWAuthenticateChallengeError } from 'oauth4webapi';
 import { withDPoPNonceRetry } from './dpop';
 import { AppError, clip, where } from './errors';
-import { DEFAULT_MAX_BYTES, readCapped, requestOptions, type Net } from './transport';
+import { DEFAULT_MAX_BYTES, readCapped } from './body';
+import { requestOptions, type Net } from './transport';
 import type { Tokens } from './tokens';
 
 function isInvalidToken(err: WWWAuthenticateChallengeError): boolean {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fakeIdp, hang, json, networkDown, text, watch } from '../testing/fake-idp';
 import { isPassing, loadConfigFile } from './config-file';
-import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS } from './transport';
+import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS } from './body';
 
 const FILE = 'http://127.0.0.1:4000/config.json';
 

@@ -5,7 +5,8 @@
  */
 import { deadline } from './clock';
 import { AppError, where, type Endpoint } from './errors';
-import { DEFAULT_TIMEOUT_MS, type Net } from './transport';
+import { DEFAULT_TIMEOUT_MS } from './body';
+import type { Net } from './transport';
 
 /**
  * If a no-cors probe gets through, the server is there and CORS blocked the real request. If not,

@@ -1,23 +1,11 @@
-import { processRefreshTokenResponse } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
 import { AppError } from './errors';
-import { as, client } from '../testing/fake-idp';
+import { oauthFailure } from '../testing/fake-idp';
 import { toAppError } from './oauth-errors';
 
 describe('toAppError', () => {
   const token = { endpoint: 'token', client_id: 'screen-signin' } as const;
   const device = { endpoint: 'device_authorization', client_id: 'screen-signin' } as const;
-
-  /** The error oauth4webapi throws for an OAuth error answer from the token endpoint. */
-  async function oauthFailure(body: Record<string, unknown>, status = 400): Promise<unknown> {
-    const res = new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-    return processRefreshTokenResponse(as, client, res).then(
-      () => {
-        throw new Error('expected oauth4webapi to throw');
-      },
-      (e: unknown) => e,
-    );
-  }
 
   it('maps invalid_client with the client_id to name, from a 401', async () => {
     const e = toAppError(await oauthFailure({ error: 'invalid_client' }, 401), token);

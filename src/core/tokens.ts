@@ -22,7 +22,8 @@ import { backoff } from './backoff';
 import { AppError } from './errors';
 import { withDPoPNonceRetry } from './dpop';
 import { toAppError } from './oauth-errors';
-import { DEFAULT_TIMEOUT_MS, requestOptions, type Net } from './transport';
+import { DEFAULT_TIMEOUT_MS } from './body';
+import { requestOptions, type Net } from './transport';
 
 export interface TokenContext {
   net: Net;

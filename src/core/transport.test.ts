@@ -15,7 +15,8 @@ import {
   watch,
 } from '../testing/fake-idp';
 import { ServerTime } from './server-time';
-import { DEFAULT_TIMEOUT_MS, requestOptions, type RequestRecord } from './transport';
+import { DEFAULT_TIMEOUT_MS } from './body';
+import { requestOptions, type RequestRecord } from './transport';
 
 const TOKEN = 'https://idp.example/token';
 

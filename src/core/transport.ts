@@ -52,8 +52,6 @@ export interface RequestRecord {
   error?: { code: ErrorCode; details?: string };
 }
 
-export { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, readCapped };
-
 /** When a request went out and its answer came in, on clock.now(). */
 interface Trip {
   sentAt: number;

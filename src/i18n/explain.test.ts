@@ -1,10 +1,9 @@
-import { processRefreshTokenResponse } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_PROBLEMS, parseConfig } from '../core/config';
 import { AppError, ERROR_CODES, ERROR_REASONS, type ErrorFacts } from '../core/errors';
 import { toAppError } from '../core/oauth-errors';
 import { NOTICE_CODES } from '../session/notice';
-import { as, client, corsBlocked, fakeIdp, networkDown, rejection, sendThroughDoor } from '../testing/fake-idp';
+import { corsBlocked, fakeIdp, networkDown, oauthFailure, rejection, sendThroughDoor } from '../testing/fake-idp';
 import ar from './ar';
 import de from './de';
 import screen, { type Messages } from './en';
@@ -36,16 +35,6 @@ const ALL_FACTS: ErrorFacts = {
   status: 503,
   oauth_error: 'insufficient_scope',
 };
-
-async function oauthFailure(body: Record<string, unknown>, status = 400): Promise<unknown> {
-  const res = new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-  return processRefreshTokenResponse(as, client, res).then(
-    () => {
-      throw new Error('expected oauth4webapi to throw');
-    },
-    (e: unknown) => e,
-  );
-}
 
 const ctx = { endpoint: 'device_authorization', client_id: 'screen-signin', scope: 'openid tv:watch' } as const;
 

@@ -500,7 +500,7 @@ export class Session {
     const ctx: TokenContext = { net, as: ready.as, client: ready.client, dpop: tokens.dpop };
     // The first API call goes out beside the userinfo request, not after it: one round trip less
     // between the approval and the answer on screen.
-    const first = config.api ? this.#callApi(ready, tokens, config.api, signal) : undefined;
+    let first = config.api ? this.#callApi(ready, tokens, config.api, signal) : undefined;
     first?.catch(() => undefined); // awaited below; a failure that ends the session is thrown there
     // show_user=false: not even asked for, so no userinfo request. Resumed after a reboot: the name is kept.
     const user = config.show_user ? (resumed ? resumed.name : await whoIsSignedIn(ctx, tokens, signal)) : undefined;
@@ -528,7 +528,8 @@ export class Session {
           this.phase = { ...this.phase, signing_out_at: warnAt + IDLE_WARNING_MS };
       }
       if (config.api && now >= nextCall) {
-        const api = await (first && nextCall === started ? first : this.#callApi(ready, tokens, config.api, signal));
+        const api = await (first ?? this.#callApi(ready, tokens, config.api, signal));
+        first = undefined;
         if (this.phase.status === 'signed-in') this.phase = { ...this.phase, api };
         nextCall = config.api_interval ? clock.now() + config.api_interval * 1000 : Infinity;
       }

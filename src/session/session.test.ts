@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../core/clock';
-import { DEFAULT_TIMEOUT_MS } from '../core/transport';
+import { DEFAULT_TIMEOUT_MS } from '../core/body';
 import { REVOKE_TIMEOUT_MS } from '../core/tokens';
 import { CLIENT_ID, fakeIdp, hang, json, oauthError, text, tokens, type FakeIdp } from '../testing/fake-idp';
 import { REREAD_MS, Session, type Phase } from './session.svelte';

@@ -3,7 +3,7 @@
  * records every request with the test clock's time and its form body, and answers from queues of
  * `Response` fixtures. Nothing here opens a socket or waits on real time.
  */
-import { customFetch, type AuthorizationServer, type Client } from 'oauth4webapi';
+import { customFetch, processRefreshTokenResponse, type AuthorizationServer, type Client } from 'oauth4webapi';
 import { expect } from 'vitest';
 import { AppError, type Endpoint } from '../core/errors';
 import { requestOptions, type Net } from '../core/transport';
@@ -61,6 +61,17 @@ export function text(body: string, status = 200, headers: Record<string, string>
 
 export function oauthError(error: string, status = 400, extra: Record<string, unknown> = {}): () => Response {
   return json({ error, ...extra }, status);
+}
+
+/** The error oauth4webapi throws for this OAuth error answer from the token endpoint. */
+export async function oauthFailure(body: Record<string, unknown>, status = 400): Promise<unknown> {
+  const res = new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  return processRefreshTokenResponse(as, client, res).then(
+    () => {
+      throw new Error('expected oauth4webapi to throw');
+    },
+    (e: unknown) => e,
+  );
 }
 
 export function tokens(body: Record<string, unknown> = {}): () => Response {
