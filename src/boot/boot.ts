@@ -37,7 +37,7 @@ const configFile = loadConfigFile(
   { fetch: (...args) => fetch(...args), clock: systemClock },
   new URL('config.json', url).href,
 );
-void configFile.then(({ file }) => {
+const speculated = configFile.then(({ file }) => {
   const parsed = parseConfig(file, query, url);
   if (parsed.ok) speculate(parsed.config);
 });
@@ -46,7 +46,9 @@ void loadCatalogue(pickLanguage(query.get('lang') ?? undefined, navigator.langua
 loadQr().catch(() => undefined);
 
 const root = document.getElementById('boot')!;
-import('./flow')
+// The flow's chunk (with the core) is evaluated once discovery has left, while it is out.
+speculated
+  .then(() => import('./flow'))
   .then((flow) => flow.run({ url, configFile, fetch: prefetch.fetch, root }))
   .catch((err: unknown): BootOutcome => {
     // Without its chunk (or with a bug) the boot path has nothing to hand over: the session starts

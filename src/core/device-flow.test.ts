@@ -1,18 +1,14 @@
 import QRCode from 'qrcode';
 import { describe, expect, it, vi } from 'vitest';
 import {
-  afterPoll,
-  BACKOFF_CAP_MS,
-  CORS_REFUSALS,
   DEFAULT_INTERVAL_MS,
   MAX_SHOWN_URI_LENGTH,
   MIN_INTERVAL_MS,
-  pollForTokens,
   requestDeviceCode,
   type DeviceCode,
   type FlowContext,
-  type PollState,
 } from './device-flow';
+import { afterPoll, BACKOFF_CAP_MS, CORS_REFUSALS, pollForTokens, type PollState } from './poll';
 import { AppError } from './errors';
 import {
   as,

@@ -3,7 +3,8 @@ import type { DPoPHandle } from 'oauth4webapi';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DebugNote } from './debug-log';
 import { createDPoP } from './dpop';
-import { pollForTokens, type FlowContext } from './device-flow';
+import type { FlowContext } from './device-flow';
+import { pollForTokens } from './poll';
 import { as, client, fakeIdp, run, tokens } from '../testing/fake-idp';
 
 const TOKEN = 'https://idp.example/token';

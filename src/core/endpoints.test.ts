@@ -1,7 +1,8 @@
 import { decodeJwt } from 'jose';
 import { DPoP, generateKeyPair } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
-import { pollForTokens, requestDeviceCode, type FlowContext } from './device-flow';
+import { requestDeviceCode, type FlowContext } from './device-flow';
+import { pollForTokens } from './poll';
 import { metadataFromConfig, proxiedUrl, resolveMetadata, routedFetch, routedNet, routeFor } from './endpoints';
 import { AppError } from './errors';
 import { APP_ORIGIN, client, fakeIdp, failure, json, run, tokens } from '../testing/fake-idp';

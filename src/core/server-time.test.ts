@@ -1,7 +1,8 @@
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import { clockSkew } from 'oauth4webapi';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { pollForTokens, type DeviceCode, type FlowContext } from './device-flow';
+import type { DeviceCode, FlowContext } from './device-flow';
+import { pollForTokens } from './poll';
 import { createDPoP } from './dpop';
 import { AppError } from './errors';
 import { ServerTime, withClockSkew } from './server-time';

@@ -10,7 +10,8 @@ import { resolveMetadata, routedNet } from '../core/endpoints';
 import { createDPoPKeys, dpopWithKeys } from '../core/dpop';
 import { ServerTime, withClockSkew } from '../core/server-time';
 import { backoff } from '../core/backoff';
-import { pollForTokens, qrUri, requestDeviceCode, type DeviceCode } from '../core/device-flow';
+import { qrUri, requestDeviceCode, type DeviceCode } from '../core/device-flow';
+import { pollForTokens } from '../core/poll';
 import { AppError } from '../core/errors';
 import { emptyDebugLog, withMetadata, withNote, withRequest, type DebugLog } from '../core/debug-log';
 import type { Net, RequestRecord } from '../core/transport';
@@ -574,7 +575,7 @@ export class Session {
   #refusals = 0;
 
   /**
-   * The token endpoint refuses this origin (device-flow.ts CORS_REFUSALS): a person would approve in
+   * The token endpoint refuses this origin (poll.ts CORS_REFUSALS): a person would approve in
    * vain, so the error screen names both origins and the client, and a new code comes after a
    * countdown, so the screen heals by itself once the IdP allows this origin.
    */
