@@ -1,9 +1,12 @@
 /**
- * The page's first script, small so that it runs one round trip after the page. It starts the
- * network at once: config.json (index.html preloads it), discovery as soon as the issuer is known
- * (./prefetch.ts), the QR encoder and the language's words; then ./flow (a chunk index.html
- * preloads beside this one) asks for the code and paints it into index.html's markup. Only then
- * does the app load (Svelte, the session, every screen: ../main.ts) and take over from there.
+ * The page's first script. It starts the network at once: config.json (index.html preloads it),
+ * discovery as soon as the issuer is known (./prefetch.ts), the QR encoder and the language's
+ * words; then ./flow asks for the code and paints it into index.html's markup. Only then does the
+ * app load (Svelte, the session, every screen: ../main.ts) and take over from there.
+ *
+ * This script and everything it imports (the flow, the core, oauth4webapi) are one file
+ * (vite.config.ts): on a slow TV each request costs the main thread more than its bytes do, and
+ * one file showed the code sooner than a small first script with the rest in chunks beside it.
  */
 import '../polyfills';
 import '../ui/global.css';
@@ -14,7 +17,7 @@ import { loadConfigFile } from '../core/config-file';
 import { pickLanguage } from '../i18n/language';
 import { loadQr } from '../ui/qr';
 import { loadCatalogue } from './catalogues';
-import type { BootOutcome } from './flow';
+import { run, type BootOutcome } from './flow';
 import { Prefetch } from './prefetch';
 
 /** A screen whose app chunk failed to load (network) cannot poll: it starts over after this long. */
@@ -37,22 +40,20 @@ const configFile = loadConfigFile(
   { fetch: (...args) => fetch(...args), clock: systemClock },
   new URL('config.json', url).href,
 );
-const speculated = configFile.then(({ file }) => {
+const config = configFile.then(({ file }) => {
   const parsed = parseConfig(file, query, url);
   if (parsed.ok) speculate(parsed.config);
+  return parsed;
 });
 // The URL's or the browser's language now; ./flow switches if config.json names another.
 void loadCatalogue(pickLanguage(query.get('lang') ?? undefined, navigator.languages ?? [navigator.language]));
 loadQr().catch(() => undefined);
 
 const root = document.getElementById('boot')!;
-// The flow's chunk (with the core) is evaluated once discovery has left, while it is out.
-speculated
-  .then(() => import('./flow'))
-  .then((flow) => flow.run({ url, configFile, fetch: prefetch.fetch, root }))
+run({ url, configFile, config, fetch: prefetch.fetch, root })
   .catch((err: unknown): BootOutcome => {
-    // Without its chunk (or with a bug) the boot path has nothing to hand over: the session starts
-    // from the beginning, and the failure is still reported.
+    // With a bug the boot path has nothing to hand over: the session starts from the beginning,
+    // and the failure is still reported.
     void Promise.reject(err);
     return { head: {}, settled: false };
   })

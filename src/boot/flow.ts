@@ -1,11 +1,10 @@
 /**
- * The boot path's share of the sign-in, in a chunk index.html preloads beside the first script:
- * config, the IdP's metadata and the first code, asked with the core's own functions (the app's
+ * The boot path's share of the sign-in, in the first script's file (./boot.ts): config, the IdP's metadata and the first code, asked with the core's own functions (the app's
  * chunks share them: same requests, same checks of the answers), then the code on screen. What it
  * got, answers and failures alike, goes to the session (Session.adopt), which goes on from there.
  */
 import { systemClock } from '../core/clock';
-import { parseConfig } from '../core/config';
+import type { ConfigResult } from '../core/config';
 import type { ConfigFile } from '../core/config-file';
 import { qrUri, requestDeviceCode } from '../core/device-flow';
 import { resolveMetadata, routedNet } from '../core/endpoints';
@@ -25,6 +24,8 @@ export interface BootStart {
   url: URL;
   /** config.json as the boot script started reading it. */
   configFile: Promise<ConfigFile>;
+  /** The configuration from it and the URL, as the boot script parsed it (to send discovery ahead). */
+  config: Promise<ConfigResult>;
   /** The network, with the requests the boot script sent ahead (./prefetch.ts). */
   fetch: typeof fetch;
   /** index.html's code screen. */
@@ -46,8 +47,8 @@ export async function run(start: BootStart): Promise<BootOutcome> {
   const { url } = start;
   const screen = new BootScreen(start.root);
   const head: BootHead = { configFile: start.configFile };
-  const { file, problem } = await start.configFile;
-  const parsed = parseConfig(file, url.searchParams, url);
+  const { problem } = await start.configFile;
+  const parsed = await start.config;
   // A bad config is the session's to name: it reads the same file and finds the same problems.
   if (problem || !parsed.ok) return { head, settled: true, screen };
   const config = parsed.config;
