@@ -268,13 +268,7 @@ export function soakTable(results: SoakResult[]): string {
 export function sizeTable(r: SizeReport): string {
   const rows: string[][] = [['build output (bench/size.ts)', 'loaded', 'raw', 'gzip -9', 'brotli 11']];
   for (const f of [r.html, ...r.initial, ...r.lazy])
-    rows.push([
-      `  ${f.file}`,
-      f.via === 'dynamic' ? 'lazy' : f.via === 'boot' ? 'at boot' : 'initial',
-      kB(f.raw),
-      kB(f.gzip),
-      kB(f.brotli),
-    ]);
+    rows.push([`  ${f.file}`, f.via === 'dynamic' ? 'lazy' : 'initial', kB(f.raw), kB(f.gzip), kB(f.brotli)]);
   rows.push([
     '  JS+CSS before the code',
     '',

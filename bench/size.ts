@@ -4,13 +4,12 @@
  * <link rel=modulepreload> tags, then the chunks each JS file imports statically (`import … from
  * "./x.js"`, `import "./x.js"`, `export … from "./x.js"`), and sums their sizes: raw, gzip (-9) and
  * brotli (quality 11), as a static host would precompress them. Chunks reached only through dynamic
- * `import("./x.js")` are lazy, except those the boot path starts at once (src/boot/boot.ts: the QR
- * encoder), which arrive before the code and count with the initial ones ("before the code").
- * The app itself (Svelte, the session, the screens) is imported only once the code is on screen:
+ * `import("./x.js")` are lazy. The boot path (src/boot/boot.ts: the flow, the core, the QR encoder)
+ * is one initial file. The app itself (Svelte, the session, the screens) is imported only once the code is on screen:
  * lazy. The language catalogues are lazy too; a screen not in English loads one of them before its
  * code, so the report names the largest.
  *
- *   tsx bench/size.ts [--dir dist] [--budget 30000] [--at-boot qrcode] [--with-lazy] [--json]
+ *   tsx bench/size.ts [--dir dist] [--budget 30000] [--with-lazy] [--json]
  *
  * Exits 1 when the JS + CSS before the code (gzip) is over the budget (30 kB = 30 000 bytes by
  * default); with --with-lazy every chunk counts.
@@ -22,9 +21,6 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 /** 30 kB, in bytes (kB = 1000 bytes, as Vite prints sizes). */
 export const INITIAL_GZIP_BUDGET = 30_000;
-
-/** Lazy chunks the boot path imports as soon as it runs, by file name (src/ui/qr.ts `loadQr`). */
-export const AT_BOOT = /(^|\/)qrcode-[\w-]+\.js$/;
 
 /** The language catalogues' chunks (src/i18n/<lang>.ts). */
 const LANGUAGE_CHUNK = /(^|\/)(de|fr|es|ja|ar)-[\w-]+\.js$/;
@@ -40,7 +36,7 @@ export interface SizedFile extends Sizes {
   file: string;
   kind: 'html' | 'js' | 'css' | 'other';
   /** How it is reached: from index.html, a static import, a dynamic import the boot path makes at once, or another dynamic import. */
-  via: 'html' | 'static' | 'boot' | 'dynamic';
+  via: 'html' | 'static' | 'dynamic';
 }
 
 export interface SizeReport {
@@ -127,9 +123,8 @@ export function jsImports(code: string): { static: string[]; dynamic: string[] }
 
 export async function checkSize(
   dir = 'dist',
-  options: { budget?: number; withLazy?: boolean; atBoot?: RegExp } = {},
+  options: { budget?: number; withLazy?: boolean } = {},
 ): Promise<SizeReport> {
-  const atBoot = options.atBoot ?? AT_BOOT;
   const root = path.resolve(dir);
   const budget = options.budget ?? INITIAL_GZIP_BUDGET;
   const rel = (abs: string) => path.relative(root, abs).split(path.sep).join('/');
@@ -172,9 +167,6 @@ export async function checkSize(
     const abs = clean.startsWith('/') ? path.join(root, clean) : path.resolve(root, clean);
     await walk(abs, 'html', initial, new Map());
   }
-  // What the boot path imports at once is loaded before the code like the rest: the initial set.
-  for (const abs of [...lazyRoots])
-    if (atBoot.test(rel(abs)) && !initial.has(abs)) await walk(abs, 'boot', initial, new Map());
   const lazy = new Map<string, SizedFile>();
   // Dynamic imports found while walking lazy chunks are lazy too.
   for (let added = true; added;) {
@@ -253,12 +245,7 @@ async function main(argv: string[]): Promise<number> {
   const budgetArg = value('--budget');
   const budget = budgetArg !== undefined ? Number(budgetArg) : undefined;
   if (budget !== undefined && !(budget > 0)) throw new Error(`--budget ${budgetArg}: expected a number of bytes`);
-  const atBootArg = value('--at-boot');
-  const report = await checkSize(dir, {
-    budget,
-    withLazy: argv.includes('--with-lazy'),
-    atBoot: atBootArg === undefined ? undefined : new RegExp(atBootArg),
-  });
+  const report = await checkSize(dir, { budget, withLazy: argv.includes('--with-lazy') });
   console.log(argv.includes('--json') ? JSON.stringify(report, null, 2) : formatSizeReport(report));
   return report.pass ? 0 : 1;
 }

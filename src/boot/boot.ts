@@ -1,10 +1,9 @@
 /**
  * The page's first script. It starts the network at once: config.json (index.html preloads it),
- * discovery as soon as the issuer is known (./prefetch.ts), the QR encoder and the language's
- * words; then ./flow asks for the code and paints it into index.html's markup. Only then does the
+ * discovery as soon as the issuer is known (./prefetch.ts) and the language's words; then ./flow asks for the code and paints it into index.html's markup. Only then does the
  * app load (Svelte, the session, every screen: ../main.ts) and take over from there.
  *
- * This script and everything it imports (the flow, the core, oauth4webapi) are one file
+ * This script and everything it imports (the flow, the core, oauth4webapi, the QR encoder) are one file
  * (vite.config.ts): on a slow TV each request costs the main thread more than its bytes do, and
  * one file showed the code sooner than a small first script with the rest in chunks beside it.
  */
@@ -15,7 +14,6 @@ import { systemClock } from '../core/clock';
 import { parseConfig, type Config } from '../core/config';
 import { loadConfigFile } from '../core/config-file';
 import { pickLanguage } from '../i18n/language';
-import { loadQr } from '../ui/qr';
 import { loadCatalogue } from './catalogues';
 import { run, type BootOutcome } from './flow';
 import { Prefetch } from './prefetch';
@@ -47,7 +45,6 @@ const config = configFile.then(({ file }) => {
 });
 // The URL's or the browser's language now; ./flow switches if config.json names another.
 void loadCatalogue(pickLanguage(query.get('lang') ?? undefined, navigator.languages ?? [navigator.language]));
-loadQr().catch(() => undefined);
 
 const root = document.getElementById('boot')!;
 run({ url, configFile, config, fetch: prefetch.fetch, root })

@@ -12,13 +12,9 @@ import { ServerTime } from '../core/server-time';
 import type { Net, RequestRecord } from '../core/transport';
 import { pickLanguage } from '../i18n/language';
 import type { BootHead } from '../session/session.svelte';
-import { loadQr } from '../ui/qr';
 import { loadCatalogue } from './catalogues';
 import { afterThisTask } from './schedule';
 import { BootScreen } from './screen';
-
-/** The longest the app waits for the boot path's QR before it loads. */
-const QR_WAIT_MS = 3_000;
 
 export interface BootStart {
   url: URL;
@@ -83,10 +79,8 @@ export async function run(start: BootStart): Promise<BootOutcome> {
     await words;
     screen.showCode(code, qrUri(code));
     // The app loads once the QR is drawn too: on a slow TV its download and start-up would compete
-    // with the QR's frame. A QR that does not come (its chunk stalls) holds the app back only so long.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([screen.drawQr(loadQr()), new Promise((wait) => (timer = setTimeout(wait, QR_WAIT_MS)))]);
-    clearTimeout(timer);
+    // with the QR's frame.
+    await screen.drawQr();
   } catch {
     // The failed step's promise is in `head`: the session shows it and retries as its own.
   }

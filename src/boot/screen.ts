@@ -10,7 +10,7 @@ import type { DeviceCode } from '../core/device-flow';
 import type { MessageKey, ScreenMessages as Messages } from '../i18n/en';
 import { direction, formatClock, splitAround, type Language } from '../i18n/language';
 import { codeParts, lookalikes, spelled } from '../ui/code-text';
-import { drawQr, type QrEncoder } from '../ui/qr';
+import { drawQr } from '../ui/qr';
 import { resolveTheme } from '../ui/theme';
 import { translate } from './catalogues';
 import { afterNextPaint } from './schedule';
@@ -183,22 +183,16 @@ export class BootScreen {
   }
 
   /**
-   * Draws the code's QR (src/ui/qr.ts, as QrCode.svelte draws it) once the encoder is there, and
-   * never in the frame that shows the code's text: encoding costs a slow TV tens of milliseconds,
-   * which the text need not wait for. The QR follows in the next frame. Resolves once drawn (or
-   * once there is no encoder to draw it with).
+   * Draws the code's QR (src/ui/qr.ts, as QrCode.svelte draws it), never in the frame that shows
+   * the code's text: encoding costs a slow TV tens of milliseconds, which the text need not wait
+   * for. The QR follows in the next frame. Resolves once drawn.
    */
-  drawQr(encoder: Promise<QrEncoder>): Promise<void> {
+  drawQr(): Promise<void> {
     return new Promise((done) =>
-      afterNextPaint(() =>
-        encoder.then(
-          (e) => {
-            if (this.#qr) drawQr(this.#qr.canvas, this.#qr.uri, e);
-            done();
-          },
-          () => done(), // no encoder (its chunk failed): the text and the address suffice
-        ),
-      ),
+      afterNextPaint(() => {
+        if (this.#qr) drawQr(this.#qr.canvas, this.#qr.uri);
+        done();
+      }),
     );
   }
 

@@ -6,31 +6,18 @@
  * pixel. Used by the boot path (src/boot) and by QrCode.svelte, so both draw the same pixels.
  */
 import type { QRCode } from 'qrcode';
-
-export type QrEncoder = { create(text: string, options: { errorCorrectionLevel: 'M' }): QRCode };
+import { create } from 'qrcode/lib/core/qrcode.js';
 
 /** Modules of white around the symbol. */
 export const QUIET_ZONE = 4;
 /** Side in device pixels when the canvas is not laid out (hidden): enough for a phone at a few metres. */
 const FALLBACK_SIDE = 480;
 
-let loading: Promise<QrEncoder> | undefined;
-let loaded: QrEncoder | undefined;
-
 /**
- * The encoder alone (its own chunk, without the library's renderers), fetched once however often
- * asked for: the boot path starts it at once, the screen's component finds it loaded.
+ * The symbol for `text` at error-correction level M: the encoder alone, without the library's
+ * renderers, in the first script's file (a file of its own cost a slow TV more than its bytes).
  */
-export function loadQr(): Promise<QrEncoder> {
-  loading ??= import('qrcode/lib/core/qrcode.js').then((m: { default?: QrEncoder } & Partial<QrEncoder>) => {
-    loaded = m.create ? (m as QrEncoder) : m.default!;
-    return loaded;
-  });
-  return loading;
-}
-
-/** The encoder when it has already loaded: a component can then draw in the same frame it mounts. */
-export const loadedQr = (): QrEncoder | undefined => loaded;
+export const encode = (text: string): QRCode => create(text, { errorCorrectionLevel: 'M' });
 
 /** One horizontal run of dark modules: row, first column, length (in modules, quiet zone excluded). */
 export type Run = [row: number, col: number, length: number];
@@ -73,7 +60,7 @@ export function runRects(size: number, runs: Run[], side: number): [x: number, y
 let last: { text: string; canvas: HTMLCanvasElement } | undefined;
 
 /** Draws `text` on `canvas` at its displayed size × devicePixelRatio. Call once per text. */
-export function drawQr(canvas: HTMLCanvasElement, text: string, encoder: QrEncoder): void {
+export function drawQr(canvas: HTMLCanvasElement, text: string): void {
   const shown = canvas.getBoundingClientRect().width;
   const side = shown > 0 ? Math.round(shown * (window.devicePixelRatio || 1)) : FALLBACK_SIDE;
   canvas.width = side;
@@ -83,7 +70,7 @@ export function drawQr(canvas: HTMLCanvasElement, text: string, encoder: QrEncod
   if (last && last.text === text && last.canvas !== canvas && last.canvas.width === side) {
     ctx.drawImage(last.canvas, 0, 0);
   } else {
-    const { size, runs } = darkRuns(encoder.create(text, { errorCorrectionLevel: 'M' }));
+    const { size, runs } = darkRuns(encode(text));
     ctx.fillStyle = '#ffffff';
     ctx.fillRect(0, 0, side, side);
     ctx.fillStyle = '#000000';
