@@ -50,6 +50,10 @@ export default defineConfig({
     sourcemap: false,
     target,
     cssTarget: target,
+    // index.html has no <link rel=modulepreload> any more (the boot path is one file), and the lazy
+    // chunks' preloads only speed up the app's load after the code: engines without modulepreload
+    // (Safari before 17) fetch those as imports instead. The polyfill would cost every screen its bytes.
+    modulePreload: { polyfill: false },
     rolldownOptions: {
       output: {
         // The boot path (src/boot/boot.ts and all it imports: the flow, the core, oauth4webapi and the

@@ -175,6 +175,13 @@ export interface RunOptions {
   root: string;
   calibrate?: boolean;
   timeoutMs?: number;
+  /**
+   * How long the phone waits before it opens the link. A person approves at any moment of the
+   * polling interval, and how long the approval then waits for the next poll depends on that
+   * moment: run.ts spreads this over one interval across the runs, so that the median is the
+   * middle of the interval rather than whatever phase the phone's own speed happens to hit.
+   */
+  approvalDelayMs?: number;
 }
 
 export async function timingRun(o: RunOptions): Promise<RunSample> {
@@ -251,6 +258,7 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
           });
     if (!phoneUri) throw await failure('phone', new Error('no verification URI on screen'));
     const approvalsBefore = o.approvals.length;
+    if (o.approvalDelayMs) await new Promise((wait) => setTimeout(wait, o.approvalDelayMs));
     await o.phone.approve(phoneUri);
     if (o.approvals.length !== approvalsBefore + 1)
       throw await failure('approval', new Error(`the IdP recorded ${o.approvals.length - approvalsBefore} approvals`));

@@ -132,6 +132,8 @@ async function main(): Promise<number> {
             root:
               target === 'baseline' ? path.join(benchDir, 'baseline') : variant >= 0 ? variantDirs[variant]! : distDir,
             calibrate: i === 0,
+            // The same phase for every page of a run; over the runs, every part of the interval.
+            approvalDelayMs: ((i + 0.5) / runs) * IDP_INTERVAL_S * 1000,
           });
           samples.push(sample);
         }
