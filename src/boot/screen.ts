@@ -178,8 +178,10 @@ export class BootScreen {
 
     this.root.setAttribute('data-code', '');
     this.status('code');
-    // As App.svelte does on every screen: OK on the remote lands on the primary action.
-    button.focus();
+    // As App.svelte does on every screen: OK on the remote lands on the primary action. Once the
+    // code is painted: focusing updates the page's style and layout at once, which the code's
+    // frame would otherwise wait for (30 ms on a slow TV).
+    afterNextPaint(() => button.focus());
   }
 
   /**
