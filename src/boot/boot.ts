@@ -1,11 +1,12 @@
 /**
  * The page's first script. It starts the network at once: config.json (index.html preloads it),
- * discovery as soon as the issuer is known (./prefetch.ts) and the language's words; then ./flow asks for the code and paints it into index.html's markup. Only then does the
- * app load (Svelte, the session, every screen: ../main.ts) and take over from there.
+ * discovery as soon as the issuer is known (./prefetch.ts) and the language's words; then ./flow
+ * asks for the code and paints it into index.html's markup. Only then does the app load (Svelte,
+ * the session, every screen: ../main.ts) and take over from there.
  *
- * This script and everything it imports (the flow, the core, oauth4webapi, the QR encoder) are one file
- * (vite.config.ts): on a slow TV each request costs the main thread more than its bytes do, and
- * one file showed the code sooner than a small first script with the rest in chunks beside it.
+ * This script and everything it imports (the flow, the core, oauth4webapi, the QR encoder) are one
+ * file (vite.config.ts): on a slow TV each request costs the main thread more than its bytes do,
+ * and one file showed the code sooner than a small first script with the rest in chunks beside it.
  */
 import '../polyfills';
 import '../ui/global.css';

@@ -1,7 +1,8 @@
 /**
- * The boot path's share of the sign-in, in the first script's file (./boot.ts): config, the IdP's metadata and the first code, asked with the core's own functions (the app's
- * chunks share them: same requests, same checks of the answers), then the code on screen. What it
- * got, answers and failures alike, goes to the session (Session.adopt), which goes on from there.
+ * The boot path's share of the sign-in, in the first script's file (./boot.ts): config, the IdP's
+ * metadata and the first code, asked with the core's own functions (the app shares them: same
+ * requests, same checks of the answers), then the code on screen. What it got, answers and
+ * failures alike, goes to the session (Session.adopt), which goes on from there.
  */
 import { systemClock } from '../core/clock';
 import type { ConfigResult } from '../core/config';
