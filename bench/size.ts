@@ -4,9 +4,9 @@
  * <link rel=modulepreload> tags, then the chunks each JS file imports statically (`import … from
  * "./x.js"`, `import "./x.js"`, `export … from "./x.js"`), and sums their sizes: raw, gzip (-9) and
  * brotli (quality 11), as a static host would precompress them. Chunks reached only through dynamic
- * `import("./x.js")` are lazy. The boot path (src/boot/boot.ts: the flow, the core, the QR encoder)
- * is one initial file. The app itself (Svelte, the session, the screens) is imported only once the code is on screen:
- * lazy. The language catalogues are lazy too; a screen not in English loads one of them before its
+ * `import("./x.js")` are lazy. The boot path (src/boot/boot.ts: the flow, the core, the QR
+ * encoder) is one initial file. The app itself (Svelte, the session, the screens) is imported only
+ * once the code is on screen: lazy. The language catalogues are lazy too; a screen not in English loads one of them before its
  * code, so the report names the largest.
  *
  *   tsx bench/size.ts [--dir dist] [--budget 30000] [--with-lazy] [--json]
@@ -35,7 +35,7 @@ export interface SizedFile extends Sizes {
   /** Path relative to the dist directory, with forward slashes. */
   file: string;
   kind: 'html' | 'js' | 'css' | 'other';
-  /** How it is reached: from index.html, a static import, a dynamic import the boot path makes at once, or another dynamic import. */
+  /** How it is reached: from index.html, a static import, or a dynamic import. */
   via: 'html' | 'static' | 'dynamic';
 }
 

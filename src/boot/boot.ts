@@ -1,7 +1,7 @@
 /**
- * The page's first script. It starts the network at once: config.json (index.html preloads it),
- * discovery as soon as the issuer is known (./prefetch.ts) and the language's words; then ./flow
- * asks for the code and paints it into index.html's markup. Only then does the app load (Svelte,
+ * The page's first script. It starts the network at once: config.json (index.html preloads it) and
+ * the language's words; ./flow sends discovery as soon as config.json is in, asks for the code and
+ * paints it into index.html's markup. Only then does the app load (Svelte,
  * the session, every screen: ../main.ts) and take over from there.
  *
  * This script and everything it imports (the flow, the core, oauth4webapi, the QR encoder) are one
@@ -12,26 +12,16 @@ import '../polyfills';
 import '../ui/global.css';
 import './boot.css';
 import { systemClock } from '../core/clock';
-import { parseConfig, type Config } from '../core/config';
 import { loadConfigFile } from '../core/config-file';
 import { pickLanguage } from '../i18n/language';
 import { loadCatalogue } from './catalogues';
 import { run, type BootOutcome } from './flow';
-import { Prefetch } from './prefetch';
 
 /** A screen whose app chunk failed to load (network) cannot poll: it starts over after this long. */
 const RELOAD_MS = 10_000;
 
 const url = new URL(location.href);
 const query = url.searchParams;
-const prefetch = new Prefetch((...args) => fetch(...args));
-
-/** Discovery straight at the issuer, when one is needed (proxy mode's routing is the core's to do). */
-function speculate(config: Config): void {
-  if (config.proxy || (config.device_authorization_endpoint && config.token_endpoint)) return;
-  prefetch.discovery(config.issuer);
-}
-
 // Discovery waits for config.json even when the URL names the issuer: config.json may lock the
 // issuer (issue 11, `locked`), and a crafted link must not make the screen contact another server
 // at all. config.json is preloaded by index.html, so this costs little.
@@ -39,16 +29,11 @@ const configFile = loadConfigFile(
   { fetch: (...args) => fetch(...args), clock: systemClock },
   new URL('config.json', url).href,
 );
-const config = configFile.then(({ file }) => {
-  const parsed = parseConfig(file, query, url);
-  if (parsed.ok) speculate(parsed.config);
-  return parsed;
-});
 // The URL's or the browser's language now; ./flow switches if config.json names another.
 void loadCatalogue(pickLanguage(query.get('lang') ?? undefined, navigator.languages ?? [navigator.language]));
 
 const root = document.getElementById('boot')!;
-run({ url, configFile, config, fetch: prefetch.fetch, root })
+run({ url, configFile, root })
   .catch((err: unknown): BootOutcome => {
     // With a bug the boot path has nothing to hand over: the session starts from the beginning,
     // and the failure is still reported.

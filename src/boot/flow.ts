@@ -5,7 +5,7 @@
  * failures alike, goes to the session (Session.adopt), which goes on from there.
  */
 import { systemClock } from '../core/clock';
-import type { ConfigResult } from '../core/config';
+import { parseConfig } from '../core/config';
 import type { ConfigFile } from '../core/config-file';
 import { qrUri, requestDeviceCode } from '../core/device-flow';
 import { resolveMetadata, routedNet } from '../core/endpoints';
@@ -21,10 +21,6 @@ export interface BootStart {
   url: URL;
   /** config.json as the boot script started reading it. */
   configFile: Promise<ConfigFile>;
-  /** The configuration from it and the URL, as the boot script parsed it (to send discovery ahead). */
-  config: Promise<ConfigResult>;
-  /** The network, with the requests the boot script sent ahead (./prefetch.ts). */
-  fetch: typeof fetch;
   /** index.html's code screen. */
   root: HTMLElement;
 }
@@ -44,8 +40,8 @@ export async function run(start: BootStart): Promise<BootOutcome> {
   const { url } = start;
   const screen = new BootScreen(start.root);
   const head: BootHead = { configFile: start.configFile };
-  const { problem } = await start.configFile;
-  const parsed = await start.config;
+  const { file, problem } = await start.configFile;
+  const parsed = parseConfig(file, url.searchParams, url);
   // A bad config is the session's to name: it reads the same file and finds the same problems.
   if (problem || !parsed.ok) return { head, settled: true, screen };
   const config = parsed.config;
@@ -55,7 +51,7 @@ export async function run(start: BootStart): Promise<BootOutcome> {
   const lang = pickLanguage(config.lang, navigator.languages ?? [navigator.language]);
   const words = loadCatalogue(lang).then((messages) => screen.configure(config, lang, messages));
   const net: Net = {
-    fetch: start.fetch,
+    fetch: (...args) => fetch(...args),
     clock: systemClock,
     appOrigin: url.origin,
     client_id: config.client_id,

@@ -1,7 +1,7 @@
 /**
  * Limits on what the network may send back: how long an answer may take and how large it may be.
- * Apart from transport.ts (which brings oauth4webapi) so that the boot path's first script can read
- * config.json with the same limits without carrying the protocol code.
+ * Apart from transport.ts (the protocol's door, with oauth4webapi) so that reading config.json
+ * (config-file.ts) and the diagnosis share the same limits without depending on the protocol code.
  */
 import { AppError, originOf, where, type Endpoint } from './errors';
 
