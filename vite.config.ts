@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { build, defineConfig, type Plugin } from 'vite';
+import { oauth4webapiLater } from './build/oauth4webapi-later.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 // TV engines from 2019-20 on (webOS 5 = Chromium 68, Tizen 5.5 = Chromium 69, Safari 12): Vite's oxc lowers the syntax they lack
@@ -43,7 +44,7 @@ function embed(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [svelte(), embed()],
+  plugins: [svelte(), oauth4webapiLater(), embed()],
   // Relative asset URLs: the build works from any path a deployer serves it under.
   base: './',
   build: {

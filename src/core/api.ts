@@ -3,7 +3,7 @@
  * embedded app's (src/broker/). Attaches the token (Bearer, or DPoP when the session is
  * DPoP-bound), and on 401 invalid_token refreshes once and retries once (RFC 6750 §3.1).
  */
-import { protectedResourceRequest, WWWAuthenticateChallengeError } from 'oauth4webapi';
+import { protectedResourceRequest, WWWAuthenticateChallengeError } from 'oauth4webapi/later';
 import { withDPoPNonceRetry } from './dpop';
 import { AppError, clip, where } from './errors';
 import { DEFAULT_MAX_BYTES, readCapped } from './body';

@@ -8,7 +8,7 @@ import {
   type Client,
   type DPoPHandle,
   type ModifyAssertionOptions,
-} from 'oauth4webapi';
+} from 'oauth4webapi/later';
 import type { DebugNote } from './debug-log';
 import type { ServerTime } from './server-time';
 

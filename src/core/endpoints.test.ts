@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { DPoP, generateKeyPair } from 'oauth4webapi';
+import { DPoP, generateKeyPair } from 'oauth4webapi/later';
 import { describe, expect, it } from 'vitest';
 import { requestDeviceCode, type FlowContext } from './device-flow';
 import { pollForTokens } from './poll';

@@ -1,4 +1,5 @@
-import { processDeviceCodeResponse, type AuthorizationServer, type TokenEndpointResponse } from 'oauth4webapi';
+import type { AuthorizationServer, TokenEndpointResponse } from 'oauth4webapi';
+import { processDeviceCodeResponse } from 'oauth4webapi/later';
 import { describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { as, client, fakeIdp, hang, json, networkDown, text } from '../testing/fake-idp';

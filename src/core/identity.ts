@@ -1,5 +1,5 @@
 /** Who is signed in: from the validated ID token, else from the userinfo endpoint (OIDC Core §5.3). */
-import { processUserInfoResponse, skipSubjectCheck, userInfoRequest, type JsonValue } from 'oauth4webapi';
+import { processUserInfoResponse, skipSubjectCheck, userInfoRequest, type JsonValue } from 'oauth4webapi/later';
 import { withDPoPNonceRetry } from './dpop';
 import { requestOptions } from './transport';
 import type { TokenContext, Tokens } from './tokens';

@@ -9,7 +9,7 @@ import {
   processDeviceCodeResponse,
   ResponseBodyError,
   type TokenEndpointResponse,
-} from 'oauth4webapi';
+} from 'oauth4webapi/later';
 import { backoff, BACKOFF_CAP_MS } from './backoff';
 import type { DeviceCode, FlowContext } from './device-flow';
 import { AppError } from './errors';

@@ -17,7 +17,7 @@ import {
   type DPoPHandle,
   type IDToken,
   type TokenEndpointResponse,
-} from 'oauth4webapi';
+} from 'oauth4webapi/later';
 import { backoff } from './backoff';
 import { AppError } from './errors';
 import { withDPoPNonceRetry } from './dpop';

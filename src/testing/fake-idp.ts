@@ -3,7 +3,7 @@
  * records every request with the test clock's time and its form body, and answers from queues of
  * `Response` fixtures. Nothing here opens a socket or waits on real time.
  */
-import { customFetch, processRefreshTokenResponse, type AuthorizationServer, type Client } from 'oauth4webapi';
+import { customFetch, processRefreshTokenResponse, type AuthorizationServer, type Client } from 'oauth4webapi/later';
 import { expect } from 'vitest';
 import { AppError, type Endpoint } from '../core/errors';
 import { requestOptions, type Net } from '../core/transport';
