@@ -75,6 +75,9 @@ test('a discovery request that hangs times out after 15 s and is tried again', a
   await expect.poll(() => to(idpProxy, ROUTES.discovery, 'GET').length).toBe(1);
   await tv.clock.fastForward(14_000);
   await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'starting');
+  // The person sees what the screen waits for (the header is laid out once discovery is slow).
+  await expect(tv.getByTestId('status')).toBeVisible();
+  await expect(tv.getByTestId('status')).toHaveText('Connecting to the sign-in server…');
   await tv.clock.fastForward(1_000);
   await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'error');
   await expect(tv.getByTestId('error')).toContainText('did not answer in time');

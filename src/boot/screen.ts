@@ -92,6 +92,11 @@ export class BootScreen {
     this.status(this.#state);
   }
 
+  /** Lays the header out and shows it (src/boot/boot.css); `prepare` does too. */
+  showHeader(): void {
+    this.root.setAttribute('data-header', '');
+  }
+
   /**
    * The code screen's words, still hidden, for while the device authorization request is out:
    * then the code's arrival has little left to do. Laying the hidden screen out finds its fonts
@@ -122,6 +127,7 @@ export class BootScreen {
     this.#el('.new-code').textContent = this.#t('new_code');
     this.#el('.frame').setAttribute('aria-label', this.#t('qr_label'));
     this.#el('.scan').textContent = this.#t('code_scan');
+    this.showHeader();
     this.root.setAttribute('data-words', '');
   }
 
