@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Plugin } from 'vite';
 
-export const LATER = 'oauth4webapi/later';
+const LATER = 'oauth4webapi/later';
 const ID = '\0oauth4webapi-later.js';
 
 /** A declaration with an identity: `export const x = Symbol();` or `export class X …`. */

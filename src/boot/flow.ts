@@ -70,11 +70,11 @@ export async function run(start: BootStart): Promise<BootOutcome> {
   try {
     head.metadata = resolveMetadata(net, config);
     // The header is laid out while the network is busy, not between discovery's answer and the
-    // code request (measured on the desktop profile: the code and QR 0.9x as soon): with the code screen
-    // (prepare, below), or now when discovery is slow, so that a person sees what it waits for.
+    // code request (measured on the desktop profile: the code and QR 0.9x as soon): with the code
+    // screen (prepare, below), or now when discovery is slow, so that a person sees what it waits
+    // for. The timer ends with discovery, answered or failed.
     const slow = setTimeout(() => screen.showHeader(), SLOW_DISCOVERY_MS);
-    const as = await head.metadata;
-    clearTimeout(slow);
+    const as = await head.metadata.finally(() => clearTimeout(slow));
     screen.status('requesting');
     const client = { client_id: config.client_id };
     head.code = requestDeviceCode({ net: routedNet(net, config, as), as, client, config });
