@@ -185,6 +185,17 @@ test.describe('the code before the app', () => {
     expect(await screen(tv)).toEqual(before);
   });
 
+  test('the first script asks V8 to compile all its functions while it streams in (vite.config.ts compileHint)', async ({
+    openTv,
+  }) => {
+    const tv = await openTv();
+    await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'code');
+    const src = await tv.locator('head script[type=module]').getAttribute('src');
+    const served = await (await tv.request.get(new URL(src!, tv.url()).href)).text();
+    // First line, as V8 reads it: anything before the comment (Vite's preload map) would void it.
+    expect(served.split('\n', 1)[0]).toBe('//# allFunctionsCalledOnLoad');
+  });
+
   test('a bad config goes straight to the app’s error screen naming the key, with nothing asked of the IdP', async ({
     openTv,
     idp,
