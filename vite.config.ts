@@ -48,9 +48,10 @@ function embed(): Plugin {
  * runs nearly all its functions before the code is on screen, so V8 compiles them while the file
  * streams in, on a background thread, instead of one by one on the main thread as each is first
  * called. A/B on the bench's TV profile: the code text 0.93x as late, code + QR 0.92x (README, Speed).
- * Only the boot file: the lazy chunks hold screens that may never run. bench/size.ts checks it is there.
+ * The boot file and the QR encoder's chunk (src/boot/screen.ts loadQr), whose functions all run for
+ * the first QR; not the app's chunks, where it measured no gain. e2e/boot.e2e.ts checks it is there.
  */
-export const COMPILE_HINT = '//# allFunctionsCalledOnLoad\n';
+const COMPILE_HINT = '//# allFunctionsCalledOnLoad\n';
 function compileHint(): Plugin {
   return {
     name: 'screen-signin:compile-hint',
@@ -61,7 +62,8 @@ function compileHint(): Plugin {
       order: 'post',
       handler(_options, bundle) {
         for (const chunk of Object.values(bundle))
-          if (chunk.type === 'chunk' && chunk.isEntry && chunk.name === 'index') chunk.code = COMPILE_HINT + chunk.code;
+          if (chunk.type === 'chunk' && (chunk.isEntry ? chunk.name === 'index' : chunk.name === 'qr'))
+            chunk.code = COMPILE_HINT + chunk.code;
       },
     },
   };

@@ -4,8 +4,9 @@
  * <link rel=modulepreload> tags, then the chunks each JS file imports statically (`import … from
  * "./x.js"`, `import "./x.js"`, `export … from "./x.js"`), and sums their sizes: raw, gzip (-9) and
  * brotli (quality 11), as a static host would precompress them. Chunks reached only through dynamic
- * `import("./x.js")` are lazy. The boot path (src/boot/boot.ts: the flow, the core, the QR
- * encoder) is one initial file. The app itself (Svelte, the session, the screens) is imported only
+ * `import("./x.js")` are lazy, but for the QR encoder's chunk, which the boot path imports before
+ * its code and QR are on screen. The boot path (src/boot/boot.ts: the flow, the core) is one
+ * initial file. The app itself (Svelte, the session, the screens) is imported only
  * once the code is on screen: lazy. The language catalogues are lazy too; a screen not in English loads one of them before its
  * code, so the report names the largest.
  *
@@ -21,6 +22,12 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 /** 30 kB, in bytes (kB = 1000 bytes, as Vite prints sizes). */
 export const INITIAL_GZIP_BUDGET = 30_000;
+
+/**
+ * The QR encoder's chunk (src/ui/qr.ts and qrcode): the boot path imports it dynamically, once
+ * discovery has left, but every screen loads it before its code and QR are on screen.
+ */
+const QR_CHUNK = /(^|\/)qr-[\w-]+\.js$/;
 
 /** The language catalogues' chunks (src/i18n/<lang>.ts). */
 const LANGUAGE_CHUNK = /(^|\/)(de|fr|es|ja|ar)-[\w-]+\.js$/;
@@ -167,6 +174,7 @@ export async function checkSize(
     const abs = clean.startsWith('/') ? path.join(root, clean) : path.resolve(root, clean);
     await walk(abs, 'html', initial, new Map());
   }
+  for (const abs of [...lazyRoots]) if (QR_CHUNK.test(rel(abs))) await walk(abs, 'dynamic', initial, new Map());
   const lazy = new Map<string, SizedFile>();
   // Dynamic imports found while walking lazy chunks are lazy too.
   for (let added = true; added;) {

@@ -196,6 +196,23 @@ test.describe('the code before the app', () => {
     expect(served.split('\n', 1)[0]).toBe('//# allFunctionsCalledOnLoad');
   });
 
+  test('a QR encoder that fails to load leaves the code on screen, and the app draws the QR', async ({ openTv }) => {
+    let asked = 0;
+    const tv = await openTv({
+      init: (page) =>
+        page.route(/\/assets\/qr-[\w-]+\.js$/, (route) => (++asked === 1 ? route.abort() : route.continue())),
+    });
+    await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'code');
+    const code = await tv.getByTestId('user-code').textContent();
+    // The app takes over (its chunk asks for the encoder again) and draws a QR a phone can read.
+    await expect(tv.locator('#boot')).toHaveCount(0);
+    await expect.poll(() => tv.getByTestId('qr').evaluate((c: HTMLCanvasElement) => c.width)).not.toBe(300);
+    const uri = await tv.getByTestId('qr').getAttribute('data-uri');
+    expect(decodeCapture(await tv.getByTestId('qr').evaluate(captureCanvas, 256))).toBe(uri);
+    expect(asked).toBe(2);
+    await expect(tv.getByTestId('user-code')).toHaveText(code!);
+  });
+
   test('a bad config goes straight to the app’s error screen naming the key, with nothing asked of the IdP', async ({
     openTv,
     idp,

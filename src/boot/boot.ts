@@ -4,9 +4,11 @@
  * paints it into index.html's markup. Only then does the app load (Svelte,
  * the session, every screen: ../main.ts) and take over from there.
  *
- * This script and everything it imports (the flow, the core, oauth4webapi, the QR encoder) are one
- * file (vite.config.ts): on a slow TV each request costs the main thread more than its bytes do,
- * and one file showed the code sooner than a small first script with the rest in chunks beside it.
+ * This script and everything it imports (the flow, the core, oauth4webapi) are one file
+ * (vite.config.ts): on a slow TV each request costs the main thread more than its bytes do, and one
+ * file showed the code sooner than a small first script with the rest in chunks beside it. The QR
+ * encoder is the exception: it is asked for once discovery has left (./screen loadQr), and arrives
+ * while the IdP answers.
  */
 import '../polyfills';
 import '../ui/global.css';

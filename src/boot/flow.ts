@@ -15,7 +15,7 @@ import { pickLanguage } from '../i18n/language';
 import type { BootHead } from '../session/session.svelte';
 import { loadCatalogue } from './catalogues';
 import { afterThisTask } from './schedule';
-import { BootScreen } from './screen';
+import { BootScreen, loadQr } from './screen';
 
 /** How long discovery may take before the header shows what the screen is waiting for. */
 const SLOW_DISCOVERY_MS = 300;
@@ -74,6 +74,8 @@ export async function run(start: BootStart): Promise<BootOutcome> {
     // screen (prepare, below), or now when discovery is slow, so that a person sees what it waits
     // for. The timer ends with discovery, answered or failed.
     const slow = setTimeout(() => screen.showHeader(), SLOW_DISCOVERY_MS);
+    // The QR encoder's chunk, once discovery's request has left: it arrives while the IdP answers.
+    afterThisTask(() => void loadQr().catch(() => undefined));
     const as = await head.metadata.finally(() => clearTimeout(slow));
     screen.status('requesting');
     const client = { client_id: config.client_id };

@@ -10,12 +10,20 @@ import type { DeviceCode } from '../core/device-flow';
 import type { MessageKey, ScreenMessages as Messages } from '../i18n/en';
 import { direction, formatClock, splitAround, type Language } from '../i18n/language';
 import { codeParts, lookalikes, spelled } from '../ui/code-text';
-import { drawQr } from '../ui/qr';
 import { resolveTheme } from '../ui/theme';
 import { translate } from './catalogues';
 import { afterNextPaint } from './schedule';
 
 export type BootState = 'starting' | 'requesting' | 'code';
+
+let qrModule: Promise<typeof import('../ui/qr')> | undefined;
+
+/**
+ * The QR encoder (src/ui/qr.ts and qrcode, a fifth of the boot code): a chunk of its own, which
+ * ./flow asks for once discovery has left, so that the first file is smaller and the encoder
+ * arrives and compiles while the IdP answers. The app's QrCode.svelte imports the same chunk.
+ */
+export const loadQr = (): Promise<typeof import('../ui/qr')> => (qrModule ??= import('../ui/qr'));
 
 const STATUS: Record<BootState, MessageKey> = {
   starting: 'status_starting',
@@ -195,10 +203,17 @@ export class BootScreen {
    * the code's text: encoding costs a slow TV tens of milliseconds, which the text need not wait
    * for. The QR follows in the next frame. Resolves once drawn.
    */
-  drawQr(): Promise<void> {
+  async drawQr(): Promise<void> {
+    let qr: typeof import('../ui/qr');
+    try {
+      qr = await loadQr();
+    } catch {
+      // Not loaded (network): the code stays, and the app's screen draws the QR with its own chunks.
+      return;
+    }
     return new Promise((done) =>
       afterNextPaint(() => {
-        if (this.#qr) drawQr(this.#qr.canvas, this.#qr.uri);
+        if (this.#qr) qr.drawQr(this.#qr.canvas, this.#qr.uri);
         done();
       }),
     );

@@ -15,7 +15,7 @@ const FALLBACK_SIDE = 480;
 
 /**
  * The symbol for `text` at error-correction level M: the encoder alone, without the library's
- * renderers, in the first script's file (a file of its own cost a slow TV more than its bytes).
+ * renderers (a chunk of its own, which the boot path loads while the IdP answers: src/boot/screen.ts).
  */
 export const encode = (text: string): QRCode => create(text, { errorCorrectionLevel: 'M' });
 
