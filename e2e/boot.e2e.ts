@@ -208,7 +208,8 @@ test.describe('the code before the app', () => {
     await expect(tv.locator('#boot')).toHaveCount(0);
     await expect.poll(() => tv.getByTestId('qr').evaluate((c: HTMLCanvasElement) => c.width)).not.toBe(300);
     const uri = await tv.getByTestId('qr').getAttribute('data-uri');
-    expect(decodeCapture(await tv.getByTestId('qr').evaluate(captureCanvas, 256))).toBe(uri);
+    const capture = await tv.getByTestId('qr').evaluate(captureCanvas, 256);
+    expect(decodeCapture(capture!)).toBe(uri);
     expect(asked).toBe(2);
     await expect(tv.getByTestId('user-code')).toHaveText(code!);
   });
