@@ -185,15 +185,25 @@ test.describe('the code before the app', () => {
     expect(await screen(tv)).toEqual(before);
   });
 
-  test('the first script asks V8 to compile all its functions while it streams in (vite.config.ts compileHint)', async ({
+  test('the first script and the QR encoder ask V8 to compile all their functions while they stream in (vite.config.ts compileHint)', async ({
     openTv,
   }) => {
-    const tv = await openTv();
-    await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'code');
+    const encoder: string[] = [];
+    const tv = await openTv({
+      init: (page) =>
+        page.on('response', (r) => {
+          if (/\/assets\/qr-[\w-]+\.js$/.test(r.url())) encoder.push(r.url());
+        }),
+    });
+    // The QR is drawn: the encoder's chunk is in.
+    await expect.poll(() => tv.getByTestId('qr').evaluate((c: HTMLCanvasElement) => c.width)).not.toBe(300);
+    await expect.poll(() => encoder.length).toBe(1);
     const src = await tv.locator('head script[type=module]').getAttribute('src');
-    const served = await (await tv.request.get(new URL(src!, tv.url()).href)).text();
-    // First line, as V8 reads it: anything before the comment (Vite's preload map) would void it.
-    expect(served.split('\n', 1)[0]).toBe('//# allFunctionsCalledOnLoad');
+    for (const url of [new URL(src!, tv.url()).href, encoder[0]!]) {
+      const served = await (await tv.request.get(url)).text();
+      // First line, as V8 reads it: anything before the comment (Vite's preload map) would void it.
+      expect(served.split('\n', 1)[0], url).toBe('//# allFunctionsCalledOnLoad');
+    }
   });
 
   test('a QR encoder that fails to load leaves the code on screen, and the app draws the QR', async ({ openTv }) => {
