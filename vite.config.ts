@@ -52,6 +52,8 @@ function embed(): Plugin {
  * the first QR; not the app's chunks, where it measured no gain. e2e/boot.e2e.ts checks it is there.
  */
 const COMPILE_HINT = '//# allFunctionsCalledOnLoad\n';
+/** The QR encoder's chunk is found by what it holds, not by its name (a chunk shared with the app has no entry module). */
+const QR_MODULE = `${root}src/ui/qr.ts`;
 function compileHint(): Plugin {
   return {
     name: 'screen-signin:compile-hint',
@@ -62,7 +64,7 @@ function compileHint(): Plugin {
       order: 'post',
       handler(_options, bundle) {
         for (const chunk of Object.values(bundle))
-          if (chunk.type === 'chunk' && (chunk.isEntry ? chunk.name === 'index' : chunk.name === 'qr'))
+          if (chunk.type === 'chunk' && (chunk.isEntry || chunk.moduleIds.includes(QR_MODULE)))
             chunk.code = COMPILE_HINT + chunk.code;
       },
     },

@@ -11,6 +11,8 @@ import { expect, test } from './fixtures/stack.ts';
 
 /** The app's own chunk (Svelte, the session, the screens): only the boot path imports it. */
 const APP_CHUNK = /\/assets\/main-[\w-]+\.js$/;
+/** The QR encoder's chunk (src/ui/qr.ts and qrcode), which the boot path asks for once discovery has left. */
+const QR_CHUNK = /\/assets\/qr-[\w-]+\.js$/;
 const HOOKS = ['status', 'user-code', 'verification-uri', 'qr', 'expires', 'new-code'];
 
 declare global {
@@ -192,7 +194,7 @@ test.describe('the code before the app', () => {
     const tv = await openTv({
       init: (page) =>
         page.on('response', (r) => {
-          if (/\/assets\/qr-[\w-]+\.js$/.test(r.url())) encoder.push(r.url());
+          if (QR_CHUNK.test(r.url())) encoder.push(r.url());
         }),
     });
     // The QR is drawn: the encoder's chunk is in.
@@ -209,8 +211,7 @@ test.describe('the code before the app', () => {
   test('a QR encoder that fails to load leaves the code on screen, and the app draws the QR', async ({ openTv }) => {
     let asked = 0;
     const tv = await openTv({
-      init: (page) =>
-        page.route(/\/assets\/qr-[\w-]+\.js$/, (route) => (++asked === 1 ? route.abort() : route.continue())),
+      init: (page) => page.route(QR_CHUNK, (route) => (++asked === 1 ? route.abort() : route.continue())),
     });
     await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'code');
     const code = await tv.getByTestId('user-code').textContent();
