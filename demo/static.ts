@@ -2,7 +2,9 @@
 
 import type * as http from 'node:http';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import * as path from 'node:path';
 
 import { listen } from './listen.ts';
@@ -53,6 +55,15 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/**
+ * Served gzipped to a client that accepts it, as deploy/nginx.conf does (gzip_comp_level 6,
+ * gzip_min_length 256, the same types; nginx gzips HTML always): `npm run bench` measures the
+ * transfer a deployed screen makes.
+ */
+const COMPRESSED = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg']);
+const MIN_COMPRESSED = 256;
+const gzipped = promisify(gzip);
+
 /** The request handler: files under `opts.root`, `opts.config` as /config.json, `opts.screens`. */
 export function createStatic(opts: Omit<StaticOptions, 'port' | 'host'>): http.RequestListener {
   const root = path.resolve(opts.root);
@@ -62,12 +73,22 @@ export function createStatic(opts: Omit<StaticOptions, 'port' | 'host'>): http.R
   if (opts.config) configs.set('/config.json', json(opts.config));
   for (const [dir, config] of Object.entries(opts.screens ?? {})) configs.set(`${dir}config.json`, json(config));
   const dirs = Object.keys(opts.screens ?? {});
+  /** Gzipped files by path, kept while the file's size and mtime stay the same. */
+  const zipped = new Map<string, { key: string; body: Promise<Buffer> }>();
+  const zippedFile = (filePath: string, key: string): Promise<Buffer> => {
+    let entry = zipped.get(filePath);
+    if (entry?.key !== key) {
+      entry = { key, body: readFile(filePath).then((raw) => gzipped(raw, { level: 6 })) };
+      zipped.set(filePath, entry);
+    }
+    return entry.body;
+  };
 
   function finish(
     res: http.ServerResponse,
     status: number,
     headers: Record<string, string | number>,
-    body?: string,
+    body?: string | Buffer,
   ): void {
     res.statusCode = status;
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
@@ -122,6 +143,7 @@ export function createStatic(opts: Omit<StaticOptions, 'port' | 'host'>): http.R
       return;
     }
     let size: number;
+    let version: string;
     try {
       const info = await stat(filePath);
       if (!info.isFile()) {
@@ -129,6 +151,7 @@ export function createStatic(opts: Omit<StaticOptions, 'port' | 'host'>): http.R
         return;
       }
       size = info.size;
+      version = `${info.size}:${info.mtimeMs}`;
     } catch {
       notFound(res);
       return;
@@ -149,6 +172,18 @@ export function createStatic(opts: Omit<StaticOptions, 'port' | 'host'>): http.R
             ? 'public, max-age=31536000, immutable'
             : 'no-cache',
     };
+    const compressible = COMPRESSED.has(ext) && size >= MIN_COMPRESSED;
+    if (compressible) headers['Vary'] = 'Accept-Encoding';
+    if (compressible && /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''))) {
+      const body = await zippedFile(filePath, version);
+      finish(
+        res,
+        200,
+        { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': body.length },
+        req.method === 'HEAD' ? undefined : body,
+      );
+      return;
+    }
     if (req.method === 'HEAD') {
       finish(res, 200, headers);
       return;
