@@ -43,6 +43,8 @@ run({ url, configFile, root })
     return { head: {}, settled: false };
   })
   .then(async ({ head, settled, screen }) => {
+    // The page's icon now that it is in no one's way (index.html).
+    document.querySelector('link[rel=icon]')?.setAttribute('href', 'favicon.svg');
     let app: typeof import('../main');
     try {
       app = await import('../main');
