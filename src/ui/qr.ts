@@ -5,35 +5,46 @@
  * shows it, and a slow TV spends one fillRect per run of dark modules instead of a loop over every
  * pixel. Used by the boot path (src/boot) and by QrCode.svelte, so both draw the same pixels.
  */
-import type { QRCode } from 'qrcode';
 import { create } from 'qrcode/lib/core/qrcode.js';
+import { withBestMask } from './qr-mask';
 
 /** Modules of white around the symbol. */
 export const QUIET_ZONE = 4;
 /** Side in device pixels when the canvas is not laid out (hidden): enough for a phone at a few metres. */
 const FALLBACK_SIDE = 480;
 
+/** A QR symbol: `size` × `size` modules, row by row, 1 = dark. */
+export interface QrSymbol {
+  size: number;
+  data: Uint8Array;
+}
+
 /**
- * The symbol for `text` at error-correction level M: the encoder alone, without the library's
+ * The symbol for `text` at error-correction level M: the library's encoder alone, without its
  * renderers (a chunk of its own, which the boot path loads while the IdP answers: src/boot/screen.ts).
+ * Encoded with a fixed mask, then given the mask the library would have chosen (./qr-mask), which
+ * costs a cold page a fraction of the library's own choosing.
  */
-export const encode = (text: string): QRCode => create(text, { errorCorrectionLevel: 'M' });
+export function encode(text: string): QrSymbol {
+  const symbol = create(text, { errorCorrectionLevel: 'M', maskPattern: 0 });
+  return { size: symbol.modules.size, data: withBestMask(symbol).data };
+}
 
 /** One horizontal run of dark modules: row, first column, length (in modules, quiet zone excluded). */
 export type Run = [row: number, col: number, length: number];
 
 /** The symbol as runs of dark modules, row by row. */
-export function darkRuns(qr: QRCode): { size: number; runs: Run[] } {
-  const { size } = qr.modules;
+export function darkRuns({ size, data }: QrSymbol): { size: number; runs: Run[] } {
   const runs: Run[] = [];
   for (let row = 0; row < size; row++) {
+    const at = row * size;
     for (let col = 0; col < size;) {
-      if (!qr.modules.get(row, col)) {
+      if (!data[at + col]) {
         col++;
         continue;
       }
       let end = col + 1;
-      while (end < size && qr.modules.get(row, end)) end++;
+      while (end < size && data[at + end]) end++;
       runs.push([row, col, end - col]);
       col = end;
     }
