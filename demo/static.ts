@@ -76,11 +76,12 @@ export function createStatic(opts: Omit<StaticOptions, 'port' | 'host'>): http.R
   /** Gzipped files by path, kept while the file's size and mtime stay the same. */
   const zipped = new Map<string, { key: string; body: Promise<Buffer> }>();
   const zippedFile = (filePath: string, key: string): Promise<Buffer> => {
-    let entry = zipped.get(filePath);
-    if (entry?.key !== key) {
-      entry = { key, body: readFile(filePath).then((raw) => gzipped(raw, { level: 6 })) };
-      zipped.set(filePath, entry);
-    }
+    const cached = zipped.get(filePath);
+    if (cached?.key === key) return cached.body;
+    const entry = { key, body: readFile(filePath).then((raw) => gzipped(raw, { level: 6 })) };
+    zipped.set(filePath, entry);
+    // A failed read is this request's 500, not every later one's.
+    entry.body.catch(() => zipped.get(filePath) === entry && zipped.delete(filePath));
     return entry.body;
   };
 
