@@ -17,8 +17,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext } from '@playwright/test';
-import { applyProfile, PROFILES, timingRun } from './measure.ts';
-import { collect, pageScript, probe } from './probe.ts';
+import { applyProfile, PROFILES, timingRun, watchPage, withTimeout } from './measure.ts';
+import { collect, pageScript } from './probe.ts';
 import { stat, type Stat } from './report.ts';
 import {
   appUrl,
@@ -45,7 +45,12 @@ interface RememberedSample {
 }
 
 /** One restart of a remembered screen: a new page in `context`, timed until signed in. */
-async function rememberedRun(context: BrowserContext, url: string, timeoutMs = 60_000): Promise<RememberedSample> {
+async function rememberedRun(
+  context: BrowserContext,
+  url: string,
+  verificationUri: string,
+  timeoutMs = 60_000,
+): Promise<RememberedSample> {
   const page = await context.newPage();
   const problems: string[] = [];
   let askedForCode = false;
@@ -59,9 +64,9 @@ async function rememberedRun(context: BrowserContext, url: string, timeoutMs = 6
   });
   try {
     await applyProfile(await context.newCDPSession(page), TV);
-    await page.addInitScript({ content: pageScript(probe) });
+    const { markOf } = await watchPage(page, verificationUri);
     await page.goto(url, { waitUntil: 'commit', timeout: timeoutMs });
-    await page.waitForFunction(() => window.__bench?.signedInAt !== undefined, undefined, { timeout: timeoutMs });
+    await withTimeout(markOf('signed-in').promise, timeoutMs, 'the signed-in screen');
     const seen = (await page.evaluate(pageScript(collect))) as ReturnType<typeof collect>;
     const signedInAt = seen.state!.signedInAt!;
     const requests = [...(seen.navigation ? [seen.navigation] : []), ...seen.resources].filter(
@@ -111,6 +116,7 @@ export interface RememberBench {
 export async function benchRemember(browser: Browser, stack: Stack, runs: number): Promise<RememberBench> {
   const phone = await Phone.open(browser);
   const context = await browser.newContext({ viewport: TV.viewport, deviceScaleFactor: 1 });
+  const verificationUri = `${stack.idp.issuer}/device`;
   const url = appUrl(stack, { remember: 'true' });
   const samples: RememberedSample[] = [];
   const floor: number[] = [];
@@ -119,14 +125,14 @@ export async function benchRemember(browser: Browser, stack: Stack, runs: number
     for (let i = 0; i < runs; i++) {
       // Alternate which goes first, so drift on a shared machine hits both alike.
       const steps = [
-        async () => samples.push(await rememberedRun(context, url)),
+        async () => samples.push(await rememberedRun(context, url, verificationUri)),
         async () => {
           const base = await timingRun({
             browser,
             phone,
             approvals: stack.idp.approvals,
             tokenEndpoint: `${stack.idp.issuer}/token`,
-            verificationUri: `${stack.idp.issuer}/device`,
+            verificationUri,
             profile: TV,
             target: 'baseline',
             url: baselineUrl(stack),

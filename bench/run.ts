@@ -109,6 +109,8 @@ async function main(): Promise<number> {
   let broker: BrokerBench | undefined;
   const brokerCalls = intEnv('BENCH_BROKER_CALLS', 100);
   const traced: Record<string, Record<string, Breakdown[]>> = {};
+  // The demo IdP's verification_uri: the QR must encode it with the code (bench/measure.ts).
+  const verificationUri = `${stack.idp.issuer}/device`;
   try {
     for (const profile of profiles) {
       for (let i = 0; i < runs; i++) {
@@ -122,7 +124,7 @@ async function main(): Promise<number> {
             phone,
             approvals: stack.idp.approvals,
             tokenEndpoint: `${stack.idp.issuer}/token`,
-            verificationUri: `${stack.idp.issuer}/device`,
+            verificationUri,
             profile,
             target,
             url:
@@ -149,8 +151,8 @@ async function main(): Promise<number> {
       log(`${profile.name}: ${traces} traced loads per page`);
       const pages = (traced[profile.label] = { app: [] as Breakdown[], baseline: [] as Breakdown[] });
       for (let i = 0; i < traces; i++) {
-        pages.baseline.push(await traceBreakdown(browser, baselineUrl(stack), profile));
-        pages.app.push(await traceBreakdown(browser, appUrl(stack), profile));
+        pages.baseline.push(await traceBreakdown(browser, baselineUrl(stack), profile, verificationUri));
+        pages.app.push(await traceBreakdown(browser, appUrl(stack), profile, verificationUri));
       }
     }
     if (process.env.BENCH_NO_SOAK !== '1' && !variantDirs.length) {

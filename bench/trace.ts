@@ -8,8 +8,8 @@
  * throttled, the throttle's pauses land in whatever event is running: every figure is TV time.
  */
 import type { Browser } from '@playwright/test';
-import { applyProfile, type Profile } from './measure.ts';
-import { CAPTURE_SIDE, collect, pageScript, probe, type ResourceEntry } from './probe.ts';
+import { applyProfile, watchPage, withTimeout, type Profile } from './measure.ts';
+import { collect, pageScript, type ResourceEntry } from './probe.ts';
 
 /** Main-thread time by kind, in ms (self time of the trace's events: a parent does not count its children twice). */
 export interface Breakdown {
@@ -77,30 +77,25 @@ const label = (e: ResourceEntry) => {
   return url.pathname.replace(/^\/assets\//, '').replace(/-[\w-]{8}\.(js|css)$/, '.$1') || url.pathname;
 };
 
-export async function traceBreakdown(browser: Browser, url: string, profile: Profile): Promise<Breakdown> {
+export async function traceBreakdown(
+  browser: Browser,
+  url: string,
+  profile: Profile,
+  verificationUri: string,
+): Promise<Breakdown> {
   const context = await browser.newContext({ viewport: profile.viewport, deviceScaleFactor: 1 });
   try {
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await applyProfile(cdp, profile);
     await page.addInitScript(() => performance.mark('bench-trace-origin'));
-    await page.addInitScript({ content: pageScript(probe, CAPTURE_SIDE) });
+    const { markOf } = await watchPage(page, verificationUri);
     await browser.startTracing(page, { categories: CATEGORIES });
     await page.goto(url, { waitUntil: 'commit' });
-    // Without the node side of the QR check (no binding here), the probe's `codeAt` stays unset:
-    // the QR's frame is found below from the canvas size instead.
-    await page.waitForFunction(() => window.__bench?.textAt !== undefined, null, { timeout: 60_000 });
-    const qrAt = await page
-      .waitForFunction(
-        () => {
-          const qr = document.querySelector('[data-testid=qr]');
-          return qr instanceof HTMLCanvasElement && qr.width !== 300 ? performance.now() : undefined;
-        },
-        null,
-        { timeout: 10_000, polling: 'raf' },
-      )
-      .then((h) => h.jsonValue() as Promise<number>)
-      .catch(() => undefined);
+    await withTimeout(markOf('text').promise, 60_000, 'the code text');
+    // The frame whose QR decodes (the probe's `code`), as in the timed runs; a page without a QR
+    // (the floor) has its code at the text's frame.
+    await withTimeout(markOf('code').promise, 10_000, 'a readable QR').catch(() => undefined);
     const trace = JSON.parse((await browser.stopTracing()).toString()) as { traceEvents: TraceEvent[] };
     const seen = (await page.evaluate(pageScript(collect))) as ReturnType<typeof collect>;
     const originAt = await page.evaluate(() => performance.getEntriesByName('bench-trace-origin')[0]!.startTime);
@@ -108,6 +103,7 @@ export async function traceBreakdown(browser: Browser, url: string, profile: Pro
     if (!mark || seen.state?.textAt === undefined) throw new Error('trace: no origin mark or no code');
     const toPage = (us: number) => (us - mark.ts) / 1000 + originAt;
     const textAt = seen.state.textAt;
+    const qrAt = seen.state.sawQr ? seen.state.codeAt : undefined;
     const main = trace.traceEvents.filter((e) => e.pid === mark.pid && e.tid === mark.tid && e.ph === 'X');
     const b: Breakdown = { textAt, qrAt, script: 0, render: 0, parse: 0, loading: 0, other: 0, idle: 0, requests: [] };
     for (const { event, self } of selfTimes(main)) {
