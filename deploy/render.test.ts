@@ -30,6 +30,40 @@ describe('renderSite', () => {
     expect(on).not.toContain('#proxy');
   });
 
+  it('sends the discovery preload with the page only, and no Link header at all without one', () => {
+    const preloadMap = (site: string) => /map \$uri \$screen_signin_preload \{([^}]*)\}/.exec(site)?.[1] ?? '';
+    expect(renderSite(base)).toContain('add_header Link $screen_signin_preload always;');
+    // nginx sends no header whose value is empty.
+    expect(preloadMap(renderSite(base))).not.toMatch(/"[^"\n]+"/);
+    const url = 'https://login.example.com/.well-known/openid-configuration';
+    const map = preloadMap(renderSite({ ...base, preload: url }));
+    const link = `"<${url}>; rel=preload; as=fetch; crossorigin=anonymous"`;
+    expect(map).toMatch(new RegExp(`^\\s*/\\s+${link.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};$`, 'm'));
+    expect(map).toContain(`/index.html    ${link};`);
+    expect(map).toMatch(/default\s+"";/);
+    // Proxy mode: the proxy's path, on the page's own origin.
+    const proxied = renderSite({
+      ...base,
+      connectSrc: [],
+      proxy: { path: '/idp/', idpOrigin: 'https://login.example.com' },
+      preload: '/idp/.well-known/openid-configuration',
+    });
+    expect(preloadMap(proxied)).toContain('"</idp/.well-known/openid-configuration>; rel=preload;');
+  });
+
+  it('refuses a preload the CSP would block or that would break the header or the file', () => {
+    for (const preload of [
+      'https://elsewhere.example.com/.well-known/openid-configuration',
+      'login.example.com/.well-known/openid-configuration',
+      'https://login.example.com/x>; rel=preload; as=script',
+      'https://login.example.com/a b',
+      'https://login.example.com/a"; add_header X y;',
+      'https://login.example.com/${ROOT}',
+      '',
+    ])
+      expect(() => renderSite({ ...base, preload }), preload).toThrow(/^render: preload/);
+  });
+
   it('writes a clean CSP when the page calls nothing but itself (proxy mode, same-origin API)', () => {
     expect(renderSite({ ...base, connectSrc: [] })).toContain("connect-src 'self'; frame-src 'none'; frame-ancestors");
   });

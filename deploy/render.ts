@@ -5,7 +5,8 @@
  *   npx tsx deploy/render.ts --listen '443 ssl' --server-name screens.example.com \
  *     --root /srv/screen-signin/dist --connect-src 'https://login.example.com https://api.example.com' \
  *     [--frame-src https://rooms.example.com] [--img-src 'https://images.example.com']
- *     [--proxy /idp/ --idp-origin https://login.microsoftonline.com] [--standalone /tmp/nginx-prefix]
+ *     [--proxy /idp/ --idp-origin https://login.microsoftonline.com]
+ *     [--preload https://login.example.com/.well-known/openid-configuration] [--standalone /tmp/nginx-prefix]
  *
  * prints the site file (for /etc/nginx/conf.d/), or with --standalone a whole nginx.conf whose pid,
  * logs and temp files live in that folder: `nginx -p DIR -c DIR/nginx.conf -e DIR/error.log -g 'daemon off;'`.
@@ -30,6 +31,12 @@ export interface SiteOptions {
   imgSrc?: string[];
   /** Proxy mode: turns on the `#proxy` block, forwarding `path` to `idpOrigin`. */
   proxy?: { path: string; idpOrigin: string };
+  /**
+   * The IdP's discovery address, for the browser to ask for with the page (a Link preload): the
+   * address the screen's discovery asks for, so an absolute URL on an origin of `connectSrc`, or
+   * in proxy mode the proxy's path (`/idp/.well-known/openid-configuration`).
+   */
+  preload?: string;
 }
 
 /** Example values for the proxy block while it stays commented out. */
@@ -54,6 +61,13 @@ function check(options: SiteOptions): void {
   ] as const)
     for (const origin of origins)
       if (!ORIGIN.test(origin)) fail(`${what} "${origin}" is not an origin (scheme://host[:port], no path)`);
+  if (options.preload !== undefined) {
+    // A URL as a Link header carries it: no space, quote, angle bracket, comma or ; (nor nginx's $ { }).
+    const url = /^(https?:\/\/[^/\s;'"<>,{}$\\]+)?\/[^\s;'"<>,{}$\\]*$/.exec(options.preload);
+    if (!url) fail(`preload "${options.preload}" is not an absolute URL or path without spaces or ; , ' " < > { } $`);
+    else if (url[1] && !options.connectSrc.includes(url[1]))
+      fail(`preload "${options.preload}": its origin must be in connect-src, or the CSP blocks it`);
+  }
   if (options.proxy) {
     if (!/^\/[\w.~-]+(\/[\w.~-]+)*\/$/.test(options.proxy.path))
       fail(`proxy path "${options.proxy.path}" must look like /idp/`);
@@ -75,6 +89,7 @@ export function renderSite(options: SiteOptions, template = readFileSync(TEMPLAT
     IMG_SRC: (options.imgSrc ?? []).join(' '),
     PROXY_PATH: proxy.path,
     IDP_ORIGIN: proxy.idpOrigin,
+    PRELOAD: options.preload ? `<${options.preload}>; rel=preload; as=fetch; crossorigin=anonymous` : '',
   };
   // The template's opening comment explains the placeholders; the rendered file needs none of it.
   const body = template.replace(/^(#[^\n]*\n)+\n/, '# Rendered from deploy/nginx.conf by deploy/render.ts.\n\n');
@@ -125,6 +140,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       'img-src': { type: 'string', default: '' },
       proxy: { type: 'string' },
       'idp-origin': { type: 'string' },
+      preload: { type: 'string' },
       standalone: { type: 'string' },
     },
   });
@@ -144,6 +160,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     frameSrc: values['frame-src'],
     imgSrc: values['img-src'].split(/\s+/).filter(Boolean),
     proxy: values.proxy && values['idp-origin'] ? { path: values.proxy, idpOrigin: values['idp-origin'] } : undefined,
+    preload: values.preload,
   });
   process.stdout.write(values.standalone ? renderStandalone(site, values.standalone) : site);
 }

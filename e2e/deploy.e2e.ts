@@ -11,6 +11,8 @@ interface DeployOptions {
   proxied: boolean;
   /** Put the IdP's origin in the CSP's connect-src (a direct deployment does; a proxied one needn't). */
   idpInCsp: boolean;
+  /** Have nginx send the page with a Link preload of the IdP's discovery document (render.ts --preload). */
+  preload: boolean;
 }
 
 const test = stack.extend<DeployOptions & { nginx: Nginx }, { app: StaticServer }>({
@@ -25,13 +27,15 @@ const test = stack.extend<DeployOptions & { nginx: Nginx }, { app: StaticServer 
   ],
   proxied: [false, { option: true }],
   idpInCsp: [true, { option: true }],
+  preload: [false, { option: true }],
   nginx: [
-    async ({ app, idp, api, proxied, idpInCsp }, use) => {
+    async ({ app, idp, api, proxied, idpInCsp, preload }, use) => {
       const nginx = await startNginx({
         port: app.port,
         root: 'dist',
         connectSrc: [...(idpInCsp ? [new URL(idp.issuer).origin] : []), new URL(api.url).origin],
         proxy: proxied ? { path: '/idp/', idpOrigin: new URL(idp.issuer).origin } : undefined,
+        preload: preload ? `${idp.issuer}/.well-known/openid-configuration` : undefined,
       });
       await use(nginx);
       await nginx.close();
@@ -124,6 +128,41 @@ test.describe('direct mode: the IdP allows the screen origin (CORS)', () => {
     expect(size).toBeGreaterThan(16);
     const log = nginx.accessLog();
     for (const token of issuedTokens) expect(log).not.toContain(token);
+  });
+});
+
+test.describe('the discovery preload: nginx names discovery in the page’s Link header', () => {
+  test.use({ preload: true });
+
+  test('the browser asks for discovery with the page, and the first script’s request is that one', async ({
+    tv,
+    phone,
+    idp,
+    nginx,
+    request,
+  }) => {
+    const discovery = `${idp.issuer}/.well-known/openid-configuration`;
+    const page = await request.get(nginx.url);
+    expect(page.headers()['link']).toBe(`<${discovery}>; rel=preload; as=fetch; crossorigin=anonymous`);
+    expect((await request.get(`${nginx.url}config.json`)).headers()['link']).toBeUndefined();
+
+    const { qrUri } = await codeOnScreen(tv);
+    // One discovery request, and it started before the first script had even arrived: the
+    // browser's, whose answer the script's fetch was given (a second request would be a second entry).
+    const timing = await tv.evaluate((url) => {
+      const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+      const script = entries.find((e) => e.initiatorType === 'script' && /\/assets\/index-[\w-]+\.js$/.test(e.name));
+      return {
+        discoveries: entries.filter((e) => e.name === url).map((e) => e.startTime),
+        scriptArrived: script?.responseEnd,
+      };
+    }, discovery);
+    expect(timing.discoveries).toHaveLength(1);
+    expect(timing.scriptArrived).toBeDefined();
+    expect(timing.discoveries[0]).toBeLessThan(timing.scriptArrived!);
+    await onPhone(phone, qrUri, 'allow');
+    await expect(tv.getByTestId('status')).toHaveAttribute('data-state', 'signed-in');
+    await expect(tv.getByTestId('api-result')).toContainText('Quarterly planning');
   });
 });
 
