@@ -11,7 +11,8 @@
  * compare with, default bench/results-before.json: the figures from before the boot path, issue 14),
  * BENCH_TRACES (traced loads per page and profile for the time breakdown, default 3),
  * BENCH_NO_REMEMBER=1 (skip bench/remember.ts), BENCH_BROKER_CALLS (default 100) and
- * BENCH_NO_BROKER=1 (bench/broker.ts: an API call through the screen's broker against a direct one).
+ * BENCH_NO_BROKER=1 (bench/broker.ts: an API call through the screen's broker against a direct one),
+ * BENCH_NO_PRELOAD=1 (leave out "app+preload": the app with deploy/nginx.conf's discovery preload).
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -99,6 +100,11 @@ async function main(): Promise<number> {
     .filter(Boolean)
     .map((d) => path.resolve(d));
   const variantNames = variantDirs.map((d, i) => `app:${path.basename(d) || i}`);
+  // The same build served as deploy/nginx.conf serves it with --preload (stack.ts `preloaded`);
+  // the budgets are the plain app's, a deployment that sets nothing up.
+  const PRELOADED = 'app+preload';
+  const withPreload = process.env.BENCH_NO_PRELOAD !== '1';
+  const compared = [...(withPreload ? [PRELOADED] : []), ...variantNames];
   const stack = await startStack(distDir, IDP_INTERVAL_S, variantDirs);
   const browser = await launchBrowser();
   const chromiumVersion = browser.version();
@@ -115,7 +121,7 @@ async function main(): Promise<number> {
     for (const profile of profiles) {
       for (let i = 0; i < runs; i++) {
         // Rotate which page goes first so drift on a shared machine hits all alike.
-        const pages: Target[] = ['baseline', 'app', ...variantNames];
+        const pages: Target[] = ['baseline', 'app', ...compared];
         const order = pages.map((_, k) => pages[(k + i) % pages.length]!);
         for (const target of order) {
           const variant = variantNames.indexOf(target);
@@ -130,7 +136,11 @@ async function main(): Promise<number> {
             url:
               target === 'baseline'
                 ? baselineUrl(stack)
-                : appUrl(stack, {}, variant >= 0 ? stack.variants[variant] : stack.app),
+                : appUrl(
+                    stack,
+                    {},
+                    variant >= 0 ? stack.variants[variant] : target === PRELOADED ? stack.preloaded : stack.app,
+                  ),
             root:
               target === 'baseline' ? path.join(benchDir, 'baseline') : variant >= 0 ? variantDirs[variant]! : distDir,
             calibrate: i === 0,
@@ -226,7 +236,7 @@ async function main(): Promise<number> {
   for (const p of profiles) {
     out.push(profileTable(p.label, stats[p.name]!));
     out.push('');
-    for (const v of variantNames) {
+    for (const v of compared) {
       out.push(
         compareTable(
           `${p.label}: ${v} vs app`,

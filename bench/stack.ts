@@ -11,6 +11,7 @@ import { startApi, type DemoApi } from '../e2e/fixtures/api.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/fixtures/chromium.ts';
 import { startIdp, type Idp } from '../e2e/fixtures/idp.ts';
 import { startStatic, type StaticServer } from '../demo/static.ts';
+import { preloadLink } from '../deploy/render.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const benchDir = path.join(repoRoot, 'bench');
@@ -34,6 +35,11 @@ export interface Stack {
   app: StaticServer;
   /** Further builds to compare with it (BENCH_COMPARE), one server each. */
   variants: StaticServer[];
+  /**
+   * The app build again, its page sent with a Link preload of the IdP's discovery as
+   * deploy/nginx.conf sends it when rendered with --preload (a deployer's choice).
+   */
+  preloaded: StaticServer;
   baseline: StaticServer;
   /** The scope the app's config.json asks for; the baseline asks for the same. */
   scope: string;
@@ -44,9 +50,12 @@ export async function startStack(distDir: string, idpInterval: number, variantDi
   const app = await startStatic({ port: 0, root: distDir });
   const variants: StaticServer[] = [];
   for (const dir of variantDirs) variants.push(await startStatic({ port: 0, root: dir }));
+  const pageHeaders: Record<string, string> = {};
+  const preloaded = await startStatic({ port: 0, root: distDir, pageHeaders });
   const baseline = await startStatic({ port: 0, root: path.join(benchDir, 'baseline') });
-  const origins = [app, ...variants, baseline].map((s) => new URL(s.url).origin);
+  const origins = [app, ...variants, preloaded, baseline].map((s) => new URL(s.url).origin);
   const idp = await startIdp({ port: 0, appOrigins: origins, interval: idpInterval });
+  pageHeaders['Link'] = preloadLink(`${idp.issuer}/.well-known/openid-configuration`);
   const api = await startApi({ port: 0, issuer: idp.issuer, audience: DEMO_API_AUDIENCE, appOrigins: origins });
   let scope = DEFAULT_SCOPE;
   try {
@@ -61,10 +70,11 @@ export async function startStack(distDir: string, idpInterval: number, variantDi
     api,
     app,
     variants,
+    preloaded,
     baseline,
     scope,
     async close() {
-      await Promise.allSettled([app, ...variants, baseline].map((s) => s.close()));
+      await Promise.allSettled([app, ...variants, preloaded, baseline].map((s) => s.close()));
       await Promise.allSettled([api.close(), idp.close()]);
     },
   };

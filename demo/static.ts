@@ -26,6 +26,8 @@ export interface StaticOptions {
   screens?: Record<string, Record<string, unknown>>;
   /** extra response headers on every response */
   headers?: Record<string, string>;
+  /** extra response headers on the page (index.html) only, read at each request: deploy/nginx.conf's Link preload */
+  pageHeaders?: Record<string, string>;
 }
 
 export interface StaticServer {
@@ -163,6 +165,7 @@ export function createStatic(opts: Omit<StaticOptions, 'port' | 'host'>): http.R
     const headers: Record<string, string | number> = {
       // embed.js is imported by the deployer's page on its own origin: a module script is fetched with CORS.
       ...(urlPath === '/embed.js' ? { 'Access-Control-Allow-Origin': '*' } : {}),
+      ...(base === 'index.html' ? opts.pageHeaders : {}),
       'Content-Type': TYPES[ext] ?? 'application/octet-stream',
       'Content-Length': size,
       'X-Content-Type-Options': 'nosniff',

@@ -39,6 +39,9 @@ export interface SiteOptions {
   preload?: string;
 }
 
+/** The Link header that has the browser ask for `url` (a discovery document) with the page. */
+export const preloadLink = (url: string): string => `<${url}>; rel=preload; as=fetch; crossorigin=anonymous`;
+
 /** Example values for the proxy block while it stays commented out. */
 const EXAMPLE_PROXY = { path: '/idp/', idpOrigin: 'https://login.example.com' };
 
@@ -89,7 +92,7 @@ export function renderSite(options: SiteOptions, template = readFileSync(TEMPLAT
     IMG_SRC: (options.imgSrc ?? []).join(' '),
     PROXY_PATH: proxy.path,
     IDP_ORIGIN: proxy.idpOrigin,
-    PRELOAD: options.preload ? `<${options.preload}>; rel=preload; as=fetch; crossorigin=anonymous` : '',
+    PRELOAD: options.preload ? preloadLink(options.preload) : '',
   };
   // The template's opening comment explains the placeholders; the rendered file needs none of it.
   const body = template.replace(/^(#[^\n]*\n)+\n/, '# Rendered from deploy/nginx.conf by deploy/render.ts.\n\n');
