@@ -5,6 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { preloadLink } from '../deploy/render.ts';
 
 import { createApi } from './api.ts';
 import { createDemoApp } from './app/server.ts';
@@ -68,7 +69,12 @@ export async function startDemo({ host = '127.0.0.1', ports = {}, root }: DemoOp
   idp.server.on('request', createIdp(issuer, await idpConfiguration({ appOrigins, apiAudience: apiUrl })).handle);
   api.server.on('request', createApi({ issuer, audience: apiUrl, appOrigins }));
   dash.server.on('request', createDemoApp({ screenOrigin: app.origin, api: apiUrl }));
-  app.server.on('request', createStatic({ root, config, screens: { '/dashboard/': { ...config, app: dashboard } } }));
+  // The page names discovery in a Link header, as deploy/nginx.conf does with --preload (docs/deploy.md).
+  const pageHeaders = { Link: preloadLink(`${issuer}/.well-known/openid-configuration`) };
+  app.server.on(
+    'request',
+    createStatic({ root, config, screens: { '/dashboard/': { ...config, app: dashboard } }, pageHeaders }),
+  );
   return {
     app: `${app.origin}/`,
     dashboardScreen: `${app.origin}/dashboard/`,
