@@ -103,9 +103,10 @@ async function main(): Promise<number> {
   // The same build served as deploy/nginx.conf serves it with --preload (stack.ts `preloaded`);
   // the budgets are the plain app's, a deployment that sets nothing up.
   const PRELOADED = 'app+preload';
-  const withPreload = process.env.BENCH_NO_PRELOAD !== '1';
-  const compared = [...(withPreload ? [PRELOADED] : []), ...variantNames];
+  const compared = [...(process.env.BENCH_NO_PRELOAD !== '1' ? [PRELOADED] : []), ...variantNames];
   const stack = await startStack(distDir, IDP_INTERVAL_S, variantDirs);
+  const serverOf = (target: Target) =>
+    target === PRELOADED ? stack.preloaded : (stack.variants[variantNames.indexOf(target)] ?? stack.app);
   const browser = await launchBrowser();
   const chromiumVersion = browser.version();
   const phone = await Phone.open(browser);
@@ -133,14 +134,7 @@ async function main(): Promise<number> {
             verificationUri,
             profile,
             target,
-            url:
-              target === 'baseline'
-                ? baselineUrl(stack)
-                : appUrl(
-                    stack,
-                    {},
-                    variant >= 0 ? stack.variants[variant] : target === PRELOADED ? stack.preloaded : stack.app,
-                  ),
+            url: target === 'baseline' ? baselineUrl(stack) : appUrl(stack, {}, serverOf(target)),
             root:
               target === 'baseline' ? path.join(benchDir, 'baseline') : variant >= 0 ? variantDirs[variant]! : distDir,
             calibrate: i === 0,
