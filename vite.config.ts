@@ -71,15 +71,38 @@ function compileHint(): Plugin {
   };
 }
 
+/**
+ * index.html fetches the QR encoder's chunk beside the first script (<link rel=modulepreload>), so
+ * that it is there, compiled, when src/boot/flow.ts imports it while the code request is out: with
+ * the discovery preload (docs/deploy.md) no round trip is left to hide its download in. Engines
+ * without modulepreload (Safari before 17) fetch it at the import, as before.
+ */
+function qrPreload(): Plugin {
+  return {
+    name: 'screen-signin:qr-preload',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, { bundle }) {
+        const qr = Object.values(bundle ?? {}).find(
+          (chunk) => chunk.type === 'chunk' && chunk.moduleIds.includes(QR_MODULE),
+        );
+        if (!qr) throw new Error('qrPreload: no chunk holds src/ui/qr.ts');
+        return [{ tag: 'link', attrs: { rel: 'modulepreload', href: `./${qr.fileName}` }, injectTo: 'head' }];
+      },
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [svelte(), oauth4webapiLater(), embed(), compileHint()],
+  plugins: [svelte(), oauth4webapiLater(), embed(), compileHint(), qrPreload()],
   // Relative asset URLs: the build works from any path a deployer serves it under.
   base: './',
   build: {
     sourcemap: false,
     target,
     cssTarget: target,
-    // index.html has no <link rel=modulepreload> any more (the boot path is one file), and the lazy
+    // index.html's one <link rel=modulepreload> is the QR encoder's (qrPreload), and the lazy
     // chunks' preloads only speed up the app's load after the code: engines without modulepreload
     // (Safari before 17) fetch those as imports instead. The polyfill would cost every screen its bytes.
     modulePreload: { polyfill: false },

@@ -7,8 +7,8 @@
  * This script and everything it imports (the flow, the core, oauth4webapi) are one file
  * (vite.config.ts): on a slow TV each request costs the main thread more than its bytes do, and one
  * file showed the code sooner than a small first script with the rest in chunks beside it. The QR
- * encoder is the exception: it is asked for once discovery has left (./screen loadQr), and arrives
- * while the IdP answers.
+ * encoder is the exception: index.html fetches its chunk beside this one, and ./flow starts it
+ * while the code request is out (./screen loadQr).
  */
 import '../polyfills';
 import '../ui/global.css';
@@ -34,8 +34,14 @@ const configFile = loadConfigFile(
 // The URL's or the browser's language now; ./flow switches if config.json names another.
 void loadCatalogue(pickLanguage(query.get('lang') ?? undefined, navigator.languages ?? [navigator.language]));
 
-const root = document.getElementById('boot')!;
-run({ url, configFile, root })
+// index.html runs this script async (DOMContentLoaded is not on the path to the code), so it may
+// start before the parser has reached the code screen's markup.
+const parsed = new Promise<void>((done) =>
+  document.readyState === 'loading' ? document.addEventListener('DOMContentLoaded', () => done()) : done(),
+);
+const markup = parsed.then(() => document.getElementById('boot')!);
+markup
+  .then((root) => run({ url, configFile, root }))
   .catch((err: unknown): BootOutcome => {
     // With a bug the boot path has nothing to hand over: the session starts from the beginning,
     // and the failure is still reported.
@@ -52,5 +58,5 @@ run({ url, configFile, root })
       setTimeout(() => location.reload(), RELOAD_MS);
       return;
     }
-    await app.startApp({ head, settled, root, release: () => screen?.release() });
+    await app.startApp({ head, settled, root: await markup, release: () => screen?.release() });
   });

@@ -52,7 +52,9 @@ export async function run(start: BootStart): Promise<BootOutcome> {
   if (config.remember) return { head, settled: false, screen };
 
   const lang = pickLanguage(config.lang, navigator.languages ?? [navigator.language]);
-  const words = loadCatalogue(lang).then((messages) => screen.configure(config, lang, messages));
+  const catalogue = loadCatalogue(lang);
+  let words: Promise<void> | undefined;
+  const configure = () => (words ??= catalogue.then((messages) => screen.configure(config, lang, messages)));
   const net: Net = {
     fetch: (...args) => fetch(...args),
     clock: systemClock,
@@ -73,17 +75,20 @@ export async function run(start: BootStart): Promise<BootOutcome> {
     // code request (measured on the desktop profile: the code and QR 0.9x as soon): with the code
     // screen (prepare, below), or now when discovery is slow, so that a person sees what it waits
     // for. The timer ends with discovery, answered or failed.
-    const slow = setTimeout(() => screen.showHeader(), SLOW_DISCOVERY_MS);
-    // The QR encoder's chunk, once discovery's request has left: it arrives while the IdP answers.
-    afterThisTask(() => void loadQr().catch(() => undefined));
+    const slow = setTimeout(() => void configure().then(() => screen.showHeader()), SLOW_DISCOVERY_MS);
     const as = await head.metadata.finally(() => clearTimeout(slow));
     screen.status('requesting');
     const client = { client_id: config.client_id };
     head.code = requestDeviceCode({ net: routedNet(net, config, as), as, client, config });
-    // What does not depend on the code is done while the request is out, not before it leaves.
-    void words.then(() => afterThisTask(() => screen.prepare()));
+    // What does not depend on the code is done while the request is out, not before it leaves:
+    // the words, the hidden screen's layout, and the QR encoder's start-up (index.html fetched its
+    // chunk beside the first script: vite.config.ts qrPreload).
+    afterThisTask(() => {
+      void configure().then(() => screen.prepare());
+      void loadQr().catch(() => undefined);
+    });
     const code = await head.code;
-    await words;
+    await configure();
     screen.showCode(code, qrUri(code));
     // The app loads once the QR is drawn too: on a slow TV its download and start-up would compete
     // with the QR's frame.

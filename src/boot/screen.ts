@@ -192,10 +192,6 @@ export class BootScreen {
 
     this.root.setAttribute('data-code', '');
     this.status('code');
-    // As App.svelte does on every screen: OK on the remote lands on the primary action. Once the
-    // code is painted: focusing updates the page's style and layout at once, which the code's
-    // frame would otherwise wait for (30 ms on a slow TV).
-    afterNextPaint(() => button.focus());
   }
 
   /**
@@ -204,16 +200,20 @@ export class BootScreen {
    * for. The QR follows in the next frame. Resolves once drawn.
    */
   async drawQr(): Promise<void> {
-    let qr: typeof import('../ui/qr');
-    try {
-      qr = await loadQr();
-    } catch {
-      // Not loaded (network): the code stays, and the app's screen draws the QR with its own chunks.
-      return;
-    }
-    return new Promise((done) =>
+    // Not loaded (network): the code stays, and the app's screen draws the QR with its own chunks.
+    const qr = await loadQr().catch(() => undefined);
+    await new Promise<void>((done) =>
       afterNextPaint(() => {
-        if (this.#qr) qr.drawQr(this.#qr.canvas, this.#qr.uri);
+        if (qr && this.#qr) qr.drawQr(this.#qr.canvas, this.#qr.uri);
+        done();
+      }),
+    );
+    // As App.svelte does on every screen: OK on the remote lands on the primary action. Once the
+    // QR is painted: focusing updates the page's style and layout at once, which the code's and
+    // the QR's frames would otherwise wait for.
+    await new Promise<void>((done) =>
+      afterNextPaint(() => {
+        this.#el<HTMLButtonElement>('.new-code').focus();
         done();
       }),
     );
