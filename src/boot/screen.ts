@@ -192,6 +192,10 @@ export class BootScreen {
 
     this.root.setAttribute('data-code', '');
     this.status('code');
+    // As App.svelte does on every screen: OK on the remote lands on the primary action. Once the
+    // code is painted: focusing updates the page's style and layout at once, which the code's
+    // frame would otherwise wait for (30 ms on a slow TV).
+    afterNextPaint(() => button.focus());
   }
 
   /**
@@ -205,15 +209,6 @@ export class BootScreen {
     await new Promise<void>((done) =>
       afterNextPaint(() => {
         if (qr && this.#qr) qr.drawQr(this.#qr.canvas, this.#qr.uri);
-        done();
-      }),
-    );
-    // As App.svelte does on every screen: OK on the remote lands on the primary action. Once the
-    // QR is painted: focusing updates the page's style and layout at once, which the code's and
-    // the QR's frames would otherwise wait for.
-    await new Promise<void>((done) =>
-      afterNextPaint(() => {
-        this.#el<HTMLButtonElement>('.new-code').focus();
         done();
       }),
     );
