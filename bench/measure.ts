@@ -54,6 +54,11 @@ export interface RunSample {
   textAt: number;
   /** ... the code and the QR drawn (baseline: = textAt). */
   codeAt: number;
+  /**
+   * performance.now() when the device authorization answer had arrived (its responseEnd): what
+   * comes after it is the page's own work on the code, with the network chain left out.
+   */
+  codeAnswerAt: number;
   /** Date.now() on the signed-in screen minus the IdP's approval timestamp. */
   approvalToSignedIn: number;
   /** The app's own share of it: the token answer (last token endpoint response) to the signed-in screen. */
@@ -156,12 +161,19 @@ function lastTokenAnswer(entries: ResourceEntry[], tokenEndpoint: string, before
   return ends.length ? Math.max(...ends) : NaN;
 }
 
+function firstAnswer(entries: ResourceEntry[], endpoint: string): number {
+  const ends = entries.filter((e) => e.name === endpoint && e.responseEnd > 0).map((e) => e.responseEnd);
+  return ends.length ? Math.min(...ends) : NaN;
+}
+
 export interface RunOptions {
   browser: Browser;
   phone: Phone;
   approvals: number[];
   /** The IdP's token endpoint URL (to find the answer that brought the tokens). */
   tokenEndpoint: string;
+  /** Its device authorization endpoint (to find the answer that brought the code). */
+  deviceEndpoint: string;
   /**
    * The demo IdP's verification_uri: its verification_uri_complete, which the QR must encode, is
    * this with `?user_code=` the code (read from the IdP's own answer in the browser's network log
@@ -308,6 +320,7 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
       profile: o.profile.name,
       textAt: state.textAt,
       codeAt: state.codeAt,
+      codeAnswerAt: firstAnswer(entries, o.deviceEndpoint),
       approvalToSignedIn: state.signedInWall - approvedAt,
       tokenToSignedIn: state.signedInAt! - lastTokenAnswer(entries, o.tokenEndpoint, state.signedInAt!),
       bytesBeforeText: countBytes(entries, state.textAt, origin, o.root),

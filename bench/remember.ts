@@ -132,6 +132,7 @@ export async function benchRemember(browser: Browser, stack: Stack, runs: number
             phone,
             approvals: stack.idp.approvals,
             tokenEndpoint: `${stack.idp.issuer}/token`,
+            deviceEndpoint: `${stack.idp.issuer}/device/auth`,
             verificationUri,
             profile: TV,
             target: 'baseline',

@@ -38,6 +38,14 @@ export function stat(values: number[]): Stat {
 export const METRICS = {
   timeToCodeText: { label: 'time to code text (ms)', of: (r: RunSample) => r.textAt },
   timeToCode: { label: 'time to code + QR (ms)', of: (r: RunSample) => r.codeAt },
+  answerToText: {
+    label: '  device answer -> code text (ms)',
+    of: (r: RunSample) => r.textAt - r.codeAnswerAt,
+  },
+  answerToCode: {
+    label: '  device answer -> code + QR (ms)',
+    of: (r: RunSample) => r.codeAt - r.codeAnswerAt,
+  },
   approvalToSignedIn: { label: 'approval -> signed in (ms)', of: (r: RunSample) => r.approvalToSignedIn },
   tokenToSignedIn: { label: '  of which token answer -> signed in (ms)', of: (r: RunSample) => r.tokenToSignedIn },
   requestsBeforeCode: { label: 'requests before code + QR', of: (r: RunSample) => r.bytesBeforeCode.requests },

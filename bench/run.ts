@@ -131,6 +131,7 @@ async function main(): Promise<number> {
             phone,
             approvals: stack.idp.approvals,
             tokenEndpoint: `${stack.idp.issuer}/token`,
+            deviceEndpoint: `${stack.idp.issuer}/device/auth`,
             verificationUri,
             profile,
             target,

@@ -86,6 +86,15 @@ async function screen(tv: Page) {
 /** Playwright's clock, paused before the page loads: the countdowns move only when the test says. */
 const pause = (page: Page) => page.clock.pauseAt(Date.now() + 60_000);
 
+/**
+ * The code on screen when the page asked for the app, moving the stopped clock on by a frame per
+ * look: it runs the page's animation frames too, and the app is asked for after one.
+ */
+async function appAsked(page: Page, held: Held): Promise<string | null | undefined> {
+  if (held.codeWhenAppAsked === undefined) await page.clock.runFor(20);
+  return held.codeWhenAppAsked;
+}
+
 const secondsLeft = async (tv: Page) => {
   const [, m, s] = /(\d+):(\d\d)/.exec((await tv.getByTestId('expires').textContent()) ?? '') ?? [];
   return Number(m) * 60 + Number(s);
@@ -131,8 +140,8 @@ test.describe('the code before the app', () => {
     const qrBefore = await tv.getByTestId('qr').evaluate((c: HTMLCanvasElement) => c.toDataURL());
     const capture = await tv.getByTestId('qr').evaluate(captureCanvas, 256);
     expect(decodeCapture(capture!)).toBe(answer!.verification_uri_complete);
-    // Only then does the page ask for the app.
-    await expect.poll(() => held.codeWhenAppAsked).toBe(answer!.user_code);
+    // Only then, once the QR's frame is painted, does the page ask for the app.
+    await expect.poll(() => appAsked(tv, held)).toBe(answer!.user_code);
     const leftBefore = await secondsLeft(tv);
     expect(leftBefore).toBeLessThanOrEqual(answer!.expires_in - 5);
     const before = await screen(tv);
@@ -178,9 +187,10 @@ test.describe('the code before the app', () => {
     await expect(tv.getByTestId('status')).toHaveText(de.status_code);
     await expect(tv.getByTestId('new-code')).toHaveText(de.new_code);
     await expect(tv.getByTestId('expires')).toContainText(de.code_expires.split('{time}')[0]!.trim());
-    // The QR follows the text's frame; then the page asks for the app (held back here).
+    // The QR follows the text's frame; once its own frame is painted, the page asks for the app
+    // (held back here).
     await tv.clock.fastForward(1_000);
-    await expect.poll(() => held.codeWhenAppAsked).toBeTruthy();
+    await expect.poll(() => appAsked(tv, held)).toBeTruthy();
     const before = await screen(tv);
     held.release();
     await expect(tv.locator('#boot')).toHaveCount(0);
