@@ -14,7 +14,7 @@ import type { Net, RequestRecord } from '../core/transport';
 import { pickLanguage } from '../i18n/language';
 import type { BootHead } from '../session/session.svelte';
 import { loadCatalogue } from './catalogues';
-import { afterNextPaint, afterThisTask } from './schedule';
+import { afterThisTask } from './schedule';
 import { BootScreen, loadQr } from './screen';
 
 /** How long discovery may take before the header shows what the screen is waiting for. */
@@ -90,10 +90,9 @@ export async function run(start: BootStart): Promise<BootOutcome> {
     const code = await head.code;
     await configure();
     screen.showCode(code, qrUri(code));
+    // The app loads once the QR's frame is painted too (drawQr resolves then): the page's icon and
+    // the app's import, done before it, held that frame back by about 40 ms on the bench's TV profile.
     await screen.drawQr();
-    // The app loads once the QR's frame is painted too: the page's icon and the app's import, done
-    // before it, held that frame back by about 40 ms on the bench's TV profile.
-    await new Promise<void>((done) => afterNextPaint(done));
   } catch {
     // The failed step's promise is in `head`: the session shows it and retries as its own.
   }

@@ -201,7 +201,7 @@ export class BootScreen {
   /**
    * Draws the code's QR (src/ui/qr.ts, as QrCode.svelte draws it), never in the frame that shows
    * the code's text: encoding costs a slow TV tens of milliseconds, which the text need not wait
-   * for. The QR follows in the next frame. Resolves once drawn.
+   * for. The QR follows in the next frame. Resolves once that frame is painted too.
    */
   async drawQr(): Promise<void> {
     // Not loaded (network): the code stays, and the app's screen draws the QR with its own chunks.
@@ -209,7 +209,7 @@ export class BootScreen {
     await new Promise<void>((done) =>
       afterNextPaint(() => {
         if (qr && this.#qr) qr.drawQr(this.#qr.canvas, this.#qr.uri);
-        done();
+        afterNextPaint(done);
       }),
     );
   }
