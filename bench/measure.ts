@@ -153,17 +153,12 @@ function countBytes(entries: ResourceEntry[], cutoff: number, origin: string, ro
   return { transferred, files, requests, urls };
 }
 
-/** responseEnd of the last token endpoint answer before `before` (the poll that brought the tokens). */
-function lastTokenAnswer(entries: ResourceEntry[], tokenEndpoint: string, before: number): number {
-  const ends = entries
-    .filter((e) => e.name === tokenEndpoint && e.responseEnd > 0 && e.responseEnd <= before)
-    .map((e) => e.responseEnd);
-  return ends.length ? Math.max(...ends) : NaN;
-}
-
-function firstAnswer(entries: ResourceEntry[], endpoint: string): number {
-  const ends = entries.filter((e) => e.name === endpoint && e.responseEnd > 0).map((e) => e.responseEnd);
-  return ends.length ? Math.min(...ends) : NaN;
+/** responseEnd of every answer from `endpoint`, earliest first. */
+function answersOf(entries: ResourceEntry[], endpoint: string): number[] {
+  return entries
+    .filter((e) => e.name === endpoint && e.responseEnd > 0)
+    .map((e) => e.responseEnd)
+    .sort((a, b) => a - b);
 }
 
 export interface RunOptions {
@@ -315,14 +310,20 @@ export async function timingRun(o: RunOptions): Promise<RunSample> {
       });
     }
 
+    // The last token answer before the signed-in screen: the poll that brought the tokens.
+    const tokenAnswerAt =
+      answersOf(entries, o.tokenEndpoint)
+        .filter((t) => t <= state.signedInAt!)
+        .pop() ?? NaN;
     return {
       target: o.target,
       profile: o.profile.name,
       textAt: state.textAt,
       codeAt: state.codeAt,
-      codeAnswerAt: firstAnswer(entries, o.deviceEndpoint),
+      // The first device authorization answer: the one whose code the page showed first.
+      codeAnswerAt: answersOf(entries, o.deviceEndpoint)[0] ?? NaN,
       approvalToSignedIn: state.signedInWall - approvedAt,
-      tokenToSignedIn: state.signedInAt! - lastTokenAnswer(entries, o.tokenEndpoint, state.signedInAt!),
+      tokenToSignedIn: state.signedInAt! - tokenAnswerAt,
       bytesBeforeText: countBytes(entries, state.textAt, origin, o.root),
       bytesBeforeCode: countBytes(entries, state.codeAt, origin, o.root),
       longTasksBeforeCode: { count: before.length, totalMs: before.reduce((a, t) => a + t.duration, 0) },
